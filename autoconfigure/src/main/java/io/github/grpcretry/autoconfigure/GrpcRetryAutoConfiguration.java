@@ -1,0 +1,76 @@
+package io.github.grpcretry.autoconfigure;
+
+import io.github.grpcretry.channel.GrpcChannelBuilderCustomizer;
+import io.github.grpcretry.channel.GrpcChannelFactory;
+import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
+import io.github.grpcretry.properties.GrpcClientsProperties;
+import io.github.grpcretry.properties.ServiceConfigDurationConverter;
+import io.github.grpcretry.validation.GrpcClientPropertiesVerifier;
+import io.grpc.ManagedChannel;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.env.Environment;
+
+/**
+ * Auto-configuration of retry-enabled gRPC channels: one {@link ManagedChannel} bean per entry under
+ * {@code grpc.clients}, qualified by the entry's name, with its service config taken from the properties, verified
+ * before any channel is built, and its attempts counted when a {@link MeterRegistry} bean exists.
+ */
+@AutoConfiguration(after = SslAutoConfiguration.class)
+@ConditionalOnClass(ManagedChannel.class)
+@EnableConfigurationProperties(GrpcClientsProperties.class)
+@Import(GrpcChannelBeansRegistrar.class)
+public final class GrpcRetryAutoConfiguration {
+
+	@Bean
+	@ConfigurationPropertiesBinding
+	static ServiceConfigDurationConverter grpcServiceConfigDurationConverter() {
+		return new ServiceConfigDurationConverter();
+	}
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	GrpcChannelFactory grpcChannelFactory(GrpcClientsProperties properties, Environment environment,
+			ObjectProvider<SslBundles> sslBundles, ObjectProvider<GrpcChannelBuilderCustomizer> customizers) {
+		SslBundles bundles = sslBundles.getIfAvailable();
+		GrpcClientPropertiesVerifier.verify(properties, environment,
+				(name) -> bundles != null && bundles.getBundleNames().contains(name));
+		return new GrpcChannelFactory(properties, (name) -> bundles.getBundle(name),
+				customizers.orderedStream().toList());
+	}
+
+	/**
+	 * Instruments every channel with {@link AttemptMetricsInterceptor}, outermost, when a {@link MeterRegistry}
+	 * bean exists.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	static final class AttemptMetricsConfiguration {
+
+		@Bean
+		@Order(Ordered.LOWEST_PRECEDENCE)
+		GrpcChannelBuilderCustomizer grpcAttemptMetricsCustomizer(ObjectProvider<MeterRegistry> meterRegistry) {
+			return (client, builder) -> {
+				MeterRegistry registry = meterRegistry.getIfUnique();
+				if (registry != null) {
+					builder.intercept(new AttemptMetricsInterceptor(registry, client));
+				}
+			};
+		}
+
+	}
+
+}

@@ -1,0 +1,193 @@
+package io.github.grpcretry.channel;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.TrustManager;
+
+import io.github.grpcretry.properties.ClientProperties;
+import io.github.grpcretry.properties.GrpcClientsProperties;
+import io.github.grpcretry.properties.NegotiationType;
+import io.github.grpcretry.serviceconfig.ServiceConfigMapper;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.boot.context.properties.PropertyMapper;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Builds the channel of each configured client from its (validated) properties, and shuts every channel it built
+ * down together: {@code shutdown()}, wait up to each client's grace period, then {@code shutdownNow()}.
+ */
+public class GrpcChannelFactory implements AutoCloseable {
+
+	private static final Log logger = LogFactory.getLog(GrpcChannelFactory.class);
+
+	private static final String IN_PROCESS_PREFIX = "in-process:";
+
+	private static final boolean IN_PROCESS_PRESENT = ClassUtils
+		.isPresent("io.grpc.inprocess.InProcessChannelBuilder", GrpcChannelFactory.class.getClassLoader());
+
+	/** grpc-java's own cap on attempts, which a larger {@code max-attempts} must raise. */
+	private static final int GRPC_DEFAULT_MAX_ATTEMPTS = 5;
+
+	private final GrpcClientsProperties properties;
+
+	private final Function<String, SslBundle> sslBundles;
+
+	private final List<GrpcChannelBuilderCustomizer> customizers;
+
+	private final List<BuiltChannel> channels = new ArrayList<>();
+
+	/**
+	 * Creates a factory.
+	 * @param properties the clients' properties, already validated
+	 * @param sslBundles finds an SSL bundle by name
+	 * @param customizers called for every client's builder, in order, before it is built
+	 */
+	public GrpcChannelFactory(GrpcClientsProperties properties, Function<String, SslBundle> sslBundles,
+			List<GrpcChannelBuilderCustomizer> customizers) {
+		this.properties = properties;
+		this.sslBundles = sslBundles;
+		this.customizers = List.copyOf(customizers);
+	}
+
+	/**
+	 * Builds the channel of a client. The channel connects lazily, on its first call.
+	 * @param clientName the client's key under {@code grpc.clients}
+	 * @return the channel, shut down when this factory is closed
+	 */
+	public ManagedChannel createChannel(String clientName) {
+		ClientProperties client = this.properties.clients().get(clientName);
+		if (client == null) {
+			throw new IllegalArgumentException("No gRPC client named '" + clientName + "' under "
+					+ GrpcClientsProperties.CLIENTS + "; the clients are " + this.properties.clients().keySet());
+		}
+		ManagedChannelBuilder<?> builder = newBuilder(client);
+		applyServiceConfig(client, builder);
+		applyChannelSettings(client, builder);
+		for (GrpcChannelBuilderCustomizer customizer : this.customizers) {
+			customizer.customize(clientName, builder);
+		}
+		ManagedChannel channel = builder.build();
+		synchronized (this.channels) {
+			this.channels.add(new BuiltChannel(clientName, channel, client.shutdownGracePeriod()));
+		}
+		return channel;
+	}
+
+	private ManagedChannelBuilder<?> newBuilder(ClientProperties client) {
+		String address = client.address();
+		if (IN_PROCESS_PRESENT && address.startsWith(IN_PROCESS_PREFIX)) {
+			return InProcessChannelBuilder.forName(address.substring(IN_PROCESS_PREFIX.length()));
+		}
+		return Grpc.newChannelBuilder(address, credentials(client));
+	}
+
+	private ChannelCredentials credentials(ClientProperties client) {
+		if (client.negotiationType() == NegotiationType.PLAINTEXT) {
+			return InsecureChannelCredentials.create();
+		}
+		String bundleName = client.ssl().bundle();
+		if (bundleName == null) {
+			return TlsChannelCredentials.create();
+		}
+		SslBundle bundle = this.sslBundles.apply(bundleName);
+		TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
+		TrustManager[] trustManagers = bundle.getManagers().getTrustManagers();
+		if (trustManagers != null && trustManagers.length > 0) {
+			tls.trustManager(trustManagers);
+		}
+		KeyManager[] keyManagers = bundle.getManagers().getKeyManagers();
+		if (keyManagers != null && keyManagers.length > 0) {
+			tls.keyManager(keyManagers);
+		}
+		return tls.build();
+	}
+
+	private static void applyServiceConfig(ClientProperties client, ManagedChannelBuilder<?> builder) {
+		builder.enableRetry();
+		if (!client.serviceConfigLookup()) {
+			builder.disableServiceConfigLookUp();
+		}
+		Map<String, Object> serviceConfig = ServiceConfigMapper.toServiceConfig(client);
+		if (!serviceConfig.isEmpty()) {
+			builder.defaultServiceConfig(serviceConfig);
+		}
+		int maxAttempts = ServiceConfigMapper.largestMaxAttempts(client);
+		if (maxAttempts > GRPC_DEFAULT_MAX_ATTEMPTS) {
+			builder.maxRetryAttempts(maxAttempts);
+			builder.maxHedgedAttempts(maxAttempts);
+		}
+		builder.defaultLoadBalancingPolicy(client.loadBalancingPolicy().policyName());
+	}
+
+	private static void applyChannelSettings(ClientProperties client, ManagedChannelBuilder<?> builder) {
+		PropertyMapper map = PropertyMapper.get();
+		map.from(client.retryBufferSize()).as(DataSize::toBytes).to(builder::retryBufferSize);
+		map.from(client.perRpcBufferLimit()).as(DataSize::toBytes).to(builder::perRpcBufferLimit);
+		map.from(client.keepAlive().time()).to((time) -> builder.keepAliveTime(time.toNanos(), TimeUnit.NANOSECONDS));
+		map.from(client.keepAlive().timeout())
+			.to((timeout) -> builder.keepAliveTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS));
+		map.from(client.keepAlive().withoutCalls()).whenTrue().to(builder::keepAliveWithoutCalls);
+		map.from(client.idleTimeout()).to((idle) -> builder.idleTimeout(idle.toNanos(), TimeUnit.NANOSECONDS));
+		map.from(client.maxInboundMessageSize()).as(GrpcChannelFactory::intBytes).to(builder::maxInboundMessageSize);
+		map.from(client.maxInboundMetadataSize()).as(GrpcChannelFactory::intBytes).to(builder::maxInboundMetadataSize);
+		map.from(client.userAgent()).whenHasText().to(builder::userAgent);
+	}
+
+	private static Integer intBytes(DataSize size) {
+		return Math.toIntExact(size.toBytes());
+	}
+
+	/**
+	 * Shuts down every channel this factory built: all at once, then waits for calls in flight for up to each
+	 * client's grace period, and cancels what is still running after that.
+	 */
+	@Override
+	public void close() {
+		List<BuiltChannel> toClose;
+		synchronized (this.channels) {
+			toClose = new ArrayList<>(this.channels);
+			this.channels.clear();
+		}
+		long start = System.nanoTime();
+		toClose.forEach((built) -> built.channel().shutdown());
+		for (BuiltChannel built : toClose) {
+			long remaining = built.gracePeriod().toNanos() - (System.nanoTime() - start);
+			if (!awaitTermination(built.channel(), remaining)) {
+				logger.warn("gRPC client '" + built.clientName() + "' still had calls in flight after its "
+						+ "shutdown-grace-period of " + built.gracePeriod() + "; cancelling them");
+				built.channel().shutdownNow();
+			}
+		}
+	}
+
+	private static boolean awaitTermination(ManagedChannel channel, long nanos) {
+		try {
+			return channel.awaitTermination(Math.max(nanos, 0), TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+	private record BuiltChannel(String clientName, ManagedChannel channel, Duration gracePeriod) {
+	}
+
+}

@@ -1,0 +1,87 @@
+package io.github.grpcretry.metrics;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
+import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Counts every attempt of every call of a channel in Micrometer: initial attempts, retries, hedges and transparent
+ * retries, each with its status, plus each call's outcome, retries, hedges and retry delay.
+ *
+ * <p>An interceptor alone sees calls, not attempts, so this one puts a {@link io.grpc.ClientStreamTracer.Factory}
+ * on each call's {@link CallOptions}; grpc-java asks it for a tracer per attempt. Add it to the channel that
+ * retries, for example with {@code ManagedChannelBuilder.intercept}:
+ *
+ * <pre>{@code
+ * ManagedChannel channel = ManagedChannelBuilder.forTarget("localhost:50052")
+ *     .enableRetry()
+ *     .intercept(new AttemptMetricsInterceptor(registry, "echo"))
+ *     .build();
+ * }</pre>
+ *
+ * <p>Meters ({@code client} and {@code method} tags on each): {@code grpc.client.attempts} (counter, with
+ * {@code status} and {@code kind}), {@code grpc.client.calls} (timer, with {@code status} and {@code outcome}),
+ * {@code grpc.client.call.retries}, {@code grpc.client.call.hedges}, {@code grpc.client.call.transparent_retries}
+ * (distribution summaries) and {@code grpc.client.call.retry_delay} (timer).
+ */
+public final class AttemptMetricsInterceptor implements ClientInterceptor {
+
+	private final MeterRegistry registry;
+
+	private final String client;
+
+	private final Map<String, MethodMeters> methods = new ConcurrentHashMap<>();
+
+	/**
+	 * Creates an interceptor for one client.
+	 * @param registry where the meters are registered
+	 * @param client the value of the {@code client} tag
+	 */
+	public AttemptMetricsInterceptor(MeterRegistry registry, String client) {
+		this.registry = registry;
+		this.client = client;
+	}
+
+	@Override
+	public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
+			CallOptions callOptions, Channel next) {
+		CallAttempts attempts = new CallAttempts(methodMeters(method.getFullMethodName()),
+				this.registry.config().clock());
+		return new SimpleForwardingClientCall<>(next.newCall(method, callOptions.withStreamTracerFactory(attempts))) {
+
+			@Override
+			public void start(Listener<RespT> responseListener, Metadata headers) {
+				super.start(new SimpleForwardingClientCallListener<>(responseListener) {
+
+					@Override
+					public void onClose(Status status, Metadata trailers) {
+						attempts.callClosed(status);
+						super.onClose(status, trailers);
+					}
+
+				}, headers);
+			}
+
+		};
+	}
+
+	private MethodMeters methodMeters(String fullMethodName) {
+		MethodMeters meters = this.methods.get(fullMethodName);
+		if (meters == null) {
+			meters = this.methods.computeIfAbsent(fullMethodName,
+					(name) -> new MethodMeters(this.registry, this.client, name));
+		}
+		return meters;
+	}
+
+}

@@ -1,0 +1,102 @@
+package io.github.grpcretry.metrics;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+import io.grpc.Status;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The meters of one method of one client, each registered once: the attempt counters and call timers on first
+ * use of their (kind or outcome, status) pair, so that the hot path only indexes an array.
+ */
+final class MethodMeters {
+
+	static final String ATTEMPTS = "grpc.client.attempts";
+
+	static final String CALLS = "grpc.client.calls";
+
+	static final String RETRIES = "grpc.client.call.retries";
+
+	static final String HEDGES = "grpc.client.call.hedges";
+
+	static final String TRANSPARENT_RETRIES = "grpc.client.call.transparent_retries";
+
+	static final String RETRY_DELAY = "grpc.client.call.retry_delay";
+
+	private static final Status.Code[] CODES = Status.Code.values();
+
+	private final MeterRegistry registry;
+
+	private final Tags tags;
+
+	private final AtomicReferenceArray<Counter> attempts;
+
+	private final AtomicReferenceArray<Timer> calls;
+
+	final DistributionSummary retries;
+
+	final DistributionSummary hedges;
+
+	final DistributionSummary transparentRetries;
+
+	final Timer retryDelay;
+
+	MethodMeters(MeterRegistry registry, String client, String method) {
+		this.registry = registry;
+		this.tags = Tags.of("client", client, "method", method);
+		this.attempts = new AtomicReferenceArray<>(AttemptKind.values().length * CODES.length);
+		this.calls = new AtomicReferenceArray<>(CallOutcome.values().length * CODES.length);
+		this.retries = perCall(RETRIES, "Retries a call made under its retry policy");
+		this.hedges = perCall(HEDGES, "Hedged attempts a call made beyond its first");
+		this.transparentRetries = perCall(TRANSPARENT_RETRIES,
+				"Attempts gRPC repeated by itself because they never reached the server's application");
+		this.retryDelay = Timer.builder(RETRY_DELAY)
+			.description("Time a call spent with no attempt in flight, waiting for a retry or hedge")
+			.tags(this.tags)
+			.register(registry);
+	}
+
+	Counter attempt(AttemptKind kind, Status.Code code) {
+		int index = kind.ordinal() * CODES.length + code.ordinal();
+		Counter counter = this.attempts.get(index);
+		if (counter == null) {
+			counter = Counter.builder(ATTEMPTS)
+				.description("Finished attempts of calls, by why they were made and how they ended")
+				.tags(this.tags)
+				.tag("status", code.name())
+				.tag("kind", kind.tagValue())
+				.register(this.registry);
+			this.attempts.set(index, counter);
+		}
+		return counter;
+	}
+
+	void recordCall(CallOutcome outcome, Status.Code code, long durationNanos) {
+		int index = outcome.ordinal() * CODES.length + code.ordinal();
+		Timer timer = this.calls.get(index);
+		if (timer == null) {
+			timer = Timer.builder(CALLS)
+				.description("Finished calls, by status and by whether a retry or hedge took part")
+				.tags(this.tags)
+				.tag("status", code.name())
+				.tag("outcome", outcome.tagValue())
+				.register(this.registry);
+			this.calls.set(index, timer);
+		}
+		timer.record(durationNanos, TimeUnit.NANOSECONDS);
+	}
+
+	private DistributionSummary perCall(String name, String description) {
+		return DistributionSummary.builder(name)
+			.description(description)
+			.baseUnit("attempts")
+			.tags(this.tags)
+			.register(this.registry);
+	}
+
+}

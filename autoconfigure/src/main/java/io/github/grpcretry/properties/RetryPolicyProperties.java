@@ -1,0 +1,25 @@
+package io.github.grpcretry.properties;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * gRPC retry policy (gRFC A6): a failed attempt is retried after a randomized, growing backoff. Every field is
+ * required, so a misspelt key fails start-up instead of silently turning retries off.
+ *
+ * @param maxAttempts most attempts of a call, the first one included; at least 2. Above 5 is honoured: the
+ * channel's cap is raised to match
+ * @param initialBackoff upper bound of the random delay before the first retry, such as {@code .01s} or
+ * {@code 10ms}
+ * @param maxBackoff upper bound that the growing backoff never exceeds
+ * @param backoffMultiplier factor the backoff bound grows by after each retry
+ * @param retryableStatusCodes status codes that cause a retry, by name in any case ({@code UNAVAILABLE},
+ * {@code resource-exhausted}) or by number ({@code 14})
+ */
+public record RetryPolicyProperties(@Nullable Integer maxAttempts,
+		@Nullable @ServiceConfigDuration Duration initialBackoff, @Nullable @ServiceConfigDuration Duration maxBackoff,
+		@Nullable Double backoffMultiplier, @Nullable List<String> retryableStatusCodes) {
+
+}

@@ -1,0 +1,152 @@
+package io.github.grpcretry.serviceconfig;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.github.grpcretry.properties.ClientProperties;
+import io.github.grpcretry.properties.HedgingPolicyProperties;
+import io.github.grpcretry.properties.MethodConfigProperties;
+import io.github.grpcretry.properties.RetryPolicyProperties;
+import io.github.grpcretry.properties.RetryThrottlingProperties;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.PropertyMapper;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Maps a client's (validated) properties to the service-config map grpc-java expects: the JSON form of
+ * {@code grpc.service_config.ServiceConfig} as Java maps and lists, with numbers as {@link Double}, durations as
+ * exact decimal seconds ({@code "0.05s"}) and status codes as upper-case names.
+ */
+public final class ServiceConfigMapper {
+
+	private ServiceConfigMapper() {
+	}
+
+	/**
+	 * Builds the service config of one client.
+	 * @param client the client's properties, already validated
+	 * @return the service config, ready for {@code ManagedChannelBuilder.defaultServiceConfig}
+	 */
+	public static Map<String, Object> toServiceConfig(ClientProperties client) {
+		Map<String, Object> serviceConfig = new LinkedHashMap<>();
+		List<Map<String, Object>> methodConfigs = new ArrayList<>();
+		for (MethodConfigProperties methodConfig : client.methodConfig()) {
+			methodConfigs.add(methodConfig(methodConfig));
+		}
+		if (!methodConfigs.isEmpty()) {
+			serviceConfig.put("methodConfig", methodConfigs);
+		}
+		RetryThrottlingProperties throttling = client.retryThrottling();
+		if (throttling != null) {
+			Map<String, Object> retryThrottling = new LinkedHashMap<>();
+			retryThrottling.put("maxTokens", throttling.maxTokens());
+			retryThrottling.put("tokenRatio", throttling.tokenRatio());
+			serviceConfig.put("retryThrottling", retryThrottling);
+		}
+		return serviceConfig;
+	}
+
+	/**
+	 * The largest {@code max-attempts} of any retry or hedging policy of a client, which the channel's attempt cap
+	 * must reach for the policy to be honoured.
+	 * @param client the client's properties
+	 * @return the largest configured maximum, or 0 when no policy sets one
+	 */
+	public static int largestMaxAttempts(ClientProperties client) {
+		int largest = 0;
+		for (MethodConfigProperties methodConfig : client.methodConfig()) {
+			if (methodConfig.retryPolicy() != null && methodConfig.retryPolicy().maxAttempts() != null) {
+				largest = Math.max(largest, methodConfig.retryPolicy().maxAttempts());
+			}
+			if (methodConfig.hedgingPolicy() != null && methodConfig.hedgingPolicy().maxAttempts() != null) {
+				largest = Math.max(largest, methodConfig.hedgingPolicy().maxAttempts());
+			}
+		}
+		return largest;
+	}
+
+	/**
+	 * Writes a duration the way protobuf's JSON mapping does, exactly: {@code 50ms} is {@code "0.05s"}.
+	 * @param duration the duration
+	 * @return decimal seconds followed by {@code s}
+	 */
+	public static String seconds(Duration duration) {
+		BigDecimal seconds = BigDecimal.valueOf(duration.getSeconds()).add(BigDecimal.valueOf(duration.getNano(), 9));
+		return seconds.stripTrailingZeros().toPlainString() + "s";
+	}
+
+	private static Map<String, Object> methodConfig(MethodConfigProperties properties) {
+		Map<String, Object> methodConfig = new LinkedHashMap<>();
+		List<Map<String, Object>> names = new ArrayList<>();
+		for (MethodConfigProperties.Name name : properties.name()) {
+			Map<String, Object> entry = new LinkedHashMap<>();
+			entry.put("service", name.service());
+			if (name.method() != null && !name.method().isEmpty()) {
+				entry.put("method", name.method());
+			}
+			names.add(entry);
+		}
+		methodConfig.put("name", names);
+		PropertyMapper map = PropertyMapper.get();
+		map.from(properties.timeout()).as(ServiceConfigMapper::seconds).to((v) -> methodConfig.put("timeout", v));
+		map.from(properties.waitForReady()).to((v) -> methodConfig.put("waitForReady", v));
+		map.from(properties.maxRequestMessageBytes())
+			.as(ServiceConfigMapper::bytes)
+			.to((v) -> methodConfig.put("maxRequestMessageBytes", v));
+		map.from(properties.maxResponseMessageBytes())
+			.as(ServiceConfigMapper::bytes)
+			.to((v) -> methodConfig.put("maxResponseMessageBytes", v));
+		map.from(properties.retryPolicy())
+			.as(ServiceConfigMapper::retryPolicy)
+			.to((v) -> methodConfig.put("retryPolicy", v));
+		map.from(properties.hedgingPolicy())
+			.as(ServiceConfigMapper::hedgingPolicy)
+			.to((v) -> methodConfig.put("hedgingPolicy", v));
+		return methodConfig;
+	}
+
+	private static Map<String, Object> retryPolicy(RetryPolicyProperties policy) {
+		Map<String, Object> retryPolicy = new LinkedHashMap<>();
+		retryPolicy.put("maxAttempts", number(policy.maxAttempts()));
+		retryPolicy.put("initialBackoff", seconds(required(policy.initialBackoff())));
+		retryPolicy.put("maxBackoff", seconds(required(policy.maxBackoff())));
+		retryPolicy.put("backoffMultiplier", policy.backoffMultiplier());
+		retryPolicy.put("retryableStatusCodes", codeNames(required(policy.retryableStatusCodes())));
+		return retryPolicy;
+	}
+
+	private static Map<String, Object> hedgingPolicy(HedgingPolicyProperties policy) {
+		Map<String, Object> hedgingPolicy = new LinkedHashMap<>();
+		hedgingPolicy.put("maxAttempts", number(policy.maxAttempts()));
+		hedgingPolicy.put("hedgingDelay", seconds(required(policy.hedgingDelay())));
+		if (!policy.nonFatalStatusCodes().isEmpty()) {
+			hedgingPolicy.put("nonFatalStatusCodes", codeNames(policy.nonFatalStatusCodes()));
+		}
+		return hedgingPolicy;
+	}
+
+	private static List<String> codeNames(List<String> codes) {
+		return codes.stream().map((code) -> StatusCodes.parse(code).name()).distinct().toList();
+	}
+
+	private static Double bytes(DataSize size) {
+		return (double) size.toBytes();
+	}
+
+	private static Double number(@Nullable Integer value) {
+		return required(value).doubleValue();
+	}
+
+	private static <T> T required(@Nullable T value) {
+		if (value == null) {
+			throw new IllegalArgumentException("Client properties must be validated before they are mapped");
+		}
+		return value;
+	}
+
+}

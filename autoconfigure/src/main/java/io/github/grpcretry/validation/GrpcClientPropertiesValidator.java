@@ -1,0 +1,305 @@
+package io.github.grpcretry.validation;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import io.github.grpcretry.properties.ClientProperties;
+import io.github.grpcretry.properties.GrpcClientsProperties;
+import io.github.grpcretry.properties.HedgingPolicyProperties;
+import io.github.grpcretry.properties.MethodConfigProperties;
+import io.github.grpcretry.properties.NegotiationType;
+import io.github.grpcretry.properties.RetryPolicyProperties;
+import io.github.grpcretry.properties.RetryThrottlingProperties;
+import io.github.grpcretry.serviceconfig.StatusCodes;
+import io.grpc.Status;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Checks client properties against the rules of gRFC A6 and grpc-java, so that a channel that would fail to build,
+ * or would silently not retry, never starts. Collects every violation instead of stopping at the first.
+ */
+public final class GrpcClientPropertiesValidator {
+
+	private static final String STATIC_SCHEME = "static://";
+
+	private static final double MAX_TOKENS_LIMIT = 1000;
+
+	private final Predicate<String> sslBundleExists;
+
+	/**
+	 * Creates a validator.
+	 * @param sslBundleExists tells whether an SSL bundle of the given name is registered
+	 */
+	public GrpcClientPropertiesValidator(Predicate<String> sslBundleExists) {
+		this.sslBundleExists = sslBundleExists;
+	}
+
+	/**
+	 * Validates every client.
+	 * @param properties the bound properties
+	 * @return the violations, empty when every client is valid
+	 */
+	public List<Violation> validate(GrpcClientsProperties properties) {
+		List<Violation> violations = new ArrayList<>();
+		properties.clients()
+			.forEach((name, client) -> new ClientCheck(GrpcClientsProperties.CLIENTS + "." + name, violations)
+				.check(client));
+		return violations;
+	}
+
+	private final class ClientCheck {
+
+		private final String path;
+
+		private final List<Violation> violations;
+
+		ClientCheck(String path, List<Violation> violations) {
+			this.path = path;
+			this.violations = violations;
+		}
+
+		void check(ClientProperties client) {
+			checkAddress(client.address());
+			checkSsl(client);
+			Map<String, String> namedCalls = new HashMap<>();
+			for (int i = 0; i < client.methodConfig().size(); i++) {
+				checkMethodConfig(this.path + ".method-config[" + i + "]", client.methodConfig().get(i), namedCalls);
+			}
+			if (client.retryThrottling() != null) {
+				checkRetryThrottling(this.path + ".retry-throttling", client.retryThrottling());
+			}
+			positive(this.path + ".retry-buffer-size", client.retryBufferSize(),
+					"the memory all calls share for replaying requests; 16MB is grpc-java's default");
+			positive(this.path + ".per-rpc-buffer-limit", client.perRpcBufferLimit(),
+					"the memory one call may hold for replaying its request; 1MB is grpc-java's default");
+			notNegative(this.path + ".shutdown-grace-period", client.shutdownGracePeriod(),
+					"set 0s to cancel calls in flight at once, or a longer time to let them finish");
+			positive(this.path + ".keep-alive.time", client.keepAlive().time(), "such as 30s, or remove it");
+			positive(this.path + ".keep-alive.timeout", client.keepAlive().timeout(), "such as 20s, or remove it");
+			positive(this.path + ".idle-timeout", client.idleTimeout(), "such as 30m, or remove it");
+			messageSize(this.path + ".max-inbound-message-size", client.maxInboundMessageSize());
+			messageSize(this.path + ".max-inbound-metadata-size", client.maxInboundMetadataSize());
+		}
+
+		private void checkAddress(@Nullable String address) {
+			String property = this.path + ".address";
+			if (address == null || address.isBlank()) {
+				add(property, address, "is required: a client needs a target to connect to",
+						"set it to host:port, a target URI such as dns:///host:port, or static://h1:p1,h2:p2");
+				return;
+			}
+			if (address.startsWith(STATIC_SCHEME)) {
+				String backends = address.substring(STATIC_SCHEME.length());
+				for (String backend : backends.split(",", -1)) {
+					if (!isHostAndPort(backend.trim())) {
+						add(property, address, "'" + backend.trim() + "' is not a host:port backend",
+								"list the backends as static://host1:port1,host2:port2");
+						return;
+					}
+				}
+			}
+		}
+
+		private void checkSsl(ClientProperties client) {
+			String bundle = client.ssl().bundle();
+			if (bundle == null) {
+				return;
+			}
+			String property = this.path + ".ssl.bundle";
+			if (client.negotiationType() == NegotiationType.PLAINTEXT) {
+				add(property, bundle, "is set, but negotiation-type is plaintext, so the bundle would be ignored",
+						"set negotiation-type to tls, or remove ssl.bundle");
+			}
+			else if (!GrpcClientPropertiesValidator.this.sslBundleExists.test(bundle)) {
+				add(property, bundle, "names no SSL bundle",
+						"define it under spring.ssl.bundle.jks." + bundle + " or spring.ssl.bundle.pem." + bundle
+								+ ", or correct the name");
+			}
+		}
+
+		private void checkMethodConfig(String entry, MethodConfigProperties methodConfig,
+				Map<String, String> namedCalls) {
+			if (methodConfig.name().isEmpty()) {
+				add(entry + ".name", null, "is required: the entry must name the calls it governs",
+						"add name: [{service: <proto package>.<Service>, method: <Method>}]; omit method for every"
+								+ " method of the service");
+			}
+			for (int j = 0; j < methodConfig.name().size(); j++) {
+				checkName(entry + ".name[" + j + "]", methodConfig.name().get(j), namedCalls);
+			}
+			positive(entry + ".timeout", methodConfig.timeout(), "such as 2s, or remove it for no deadline");
+			messageSize(entry + ".max-request-message-bytes", methodConfig.maxRequestMessageBytes());
+			messageSize(entry + ".max-response-message-bytes", methodConfig.maxResponseMessageBytes());
+			if (methodConfig.retryPolicy() != null && methodConfig.hedgingPolicy() != null) {
+				add(entry, null, "has both retry-policy and hedging-policy; a call can either retry or hedge",
+						"keep retry-policy to retry after failures, or hedging-policy to send attempts ahead of"
+								+ " time, and remove the other");
+			}
+			if (methodConfig.retryPolicy() != null) {
+				checkRetryPolicy(entry + ".retry-policy", methodConfig.retryPolicy());
+			}
+			if (methodConfig.hedgingPolicy() != null) {
+				checkHedgingPolicy(entry + ".hedging-policy", methodConfig.hedgingPolicy());
+			}
+		}
+
+		private void checkName(String property, MethodConfigProperties.Name name, Map<String, String> namedCalls) {
+			if (name.service() == null || name.service().isBlank()) {
+				add(property + ".service", name.service(), "is required: every name needs its full service name",
+						"set it to <proto package>.<Service>, such as echo.Echo");
+				return;
+			}
+			boolean serviceWide = (name.method() == null || name.method().isEmpty());
+			String call = serviceWide ? name.service() + "/*" : name.service() + "/" + name.method();
+			String first = namedCalls.putIfAbsent(call, property);
+			if (first != null) {
+				add(property, call,
+						(serviceWide ? "names every method of " + name.service() : "names " + call)
+								+ " again; it is already named by " + first,
+						"remove one of the two, or merge the entries");
+			}
+		}
+
+		private void checkRetryPolicy(String policy, RetryPolicyProperties retry) {
+			maxAttempts(policy + ".max-attempts", retry.maxAttempts(), "retry");
+			requiredPositive(policy + ".initial-backoff", retry.initialBackoff(), "such as .1s or 100ms");
+			requiredPositive(policy + ".max-backoff", retry.maxBackoff(), "such as 1s, at least initial-backoff");
+			Double multiplier = retry.backoffMultiplier();
+			if (multiplier == null || !(multiplier > 0) || multiplier.isInfinite()) {
+				add(policy + ".backoff-multiplier", multiplier,
+						(multiplier == null) ? "is required" : "must be greater than 0",
+						"set it to 1.0 for a constant backoff or 2.0 to double it after each retry");
+			}
+			List<String> codes = retry.retryableStatusCodes();
+			if (codes == null || codes.isEmpty()) {
+				add(policy + ".retryable-status-codes", null,
+						"is required: without it no failure is retried",
+						"list the codes to retry, such as [UNAVAILABLE]");
+			}
+			else {
+				statusCodes(policy + ".retryable-status-codes", codes, "retried");
+			}
+		}
+
+		private void checkHedgingPolicy(String policy, HedgingPolicyProperties hedging) {
+			maxAttempts(policy + ".max-attempts", hedging.maxAttempts(), "hedge");
+			Duration delay = hedging.hedgingDelay();
+			if (delay == null) {
+				add(policy + ".hedging-delay", null, "is required",
+						"set the time between attempts, such as 50ms; 0s sends every attempt at once");
+			}
+			else {
+				notNegative(policy + ".hedging-delay", delay, "such as 50ms; 0s sends every attempt at once");
+			}
+			statusCodes(policy + ".non-fatal-status-codes", hedging.nonFatalStatusCodes(), "hedged on");
+		}
+
+		private void checkRetryThrottling(String throttling, RetryThrottlingProperties properties) {
+			Double maxTokens = properties.maxTokens();
+			if (maxTokens == null || !(maxTokens > 0 && maxTokens <= MAX_TOKENS_LIMIT)) {
+				add(throttling + ".max-tokens", maxTokens,
+						(maxTokens == null) ? "is required" : "must be greater than 0 and at most 1000",
+						"set the token bucket's size, such as 10");
+			}
+			Double tokenRatio = properties.tokenRatio();
+			if (tokenRatio == null || !(tokenRatio > 0) || tokenRatio.isInfinite()) {
+				add(throttling + ".token-ratio", tokenRatio,
+						(tokenRatio == null) ? "is required" : "must be greater than 0",
+						"set the tokens a success gives back, such as 0.1");
+			}
+			else if (BigDecimal.valueOf(tokenRatio).scale() > 3) {
+				add(throttling + ".token-ratio", tokenRatio,
+						"has more than 3 decimal places, which gRPC drops without a word",
+						"round it to 3 decimal places, at least 0.001");
+			}
+		}
+
+		private void maxAttempts(String property, @Nullable Integer maxAttempts, String verb) {
+			if (maxAttempts == null || maxAttempts < 2) {
+				add(property, maxAttempts,
+						(maxAttempts == null) ? "is required"
+								: "must be at least 2: the first attempt plus at least one " + verb,
+						"set it to 2 or more (the first attempt included)");
+			}
+		}
+
+		private void statusCodes(String property, List<String> codes, String what) {
+			for (int k = 0; k < codes.size(); k++) {
+				String code = codes.get(k);
+				String element = property + "[" + k + "]";
+				try {
+					if (StatusCodes.parse(code) == Status.Code.OK) {
+						add(element, code, "is OK, which is success and is never " + what,
+								"remove OK; use failure codes such as UNAVAILABLE");
+					}
+				}
+				catch (IllegalArgumentException ex) {
+					add(element, code, ex.getMessage(),
+							"use a code name such as UNAVAILABLE (any case, or kebab-case) or a number from 0 to 16;"
+									+ " the codes are " + StatusCodes.ALL_NAMES);
+				}
+			}
+		}
+
+		private void requiredPositive(String property, @Nullable Duration duration, String example) {
+			if (duration == null) {
+				add(property, null, "is required", "set it, " + example);
+			}
+			else {
+				positive(property, duration, example);
+			}
+		}
+
+		private void positive(String property, @Nullable Duration duration, String example) {
+			if (duration != null && (duration.isNegative() || duration.isZero())) {
+				add(property, duration, "must be greater than 0", "set a positive duration, " + example);
+			}
+		}
+
+		private void notNegative(String property, @Nullable Duration duration, String example) {
+			if (duration != null && duration.isNegative()) {
+				add(property, duration, "must not be negative", "set 0s or more, " + example);
+			}
+		}
+
+		private void positive(String property, @Nullable DataSize size, String meaning) {
+			if (size != null && size.toBytes() <= 0) {
+				add(property, size, "must be greater than 0 bytes", "set a positive size; it is " + meaning);
+			}
+		}
+
+		private void messageSize(String property, @Nullable DataSize size) {
+			if (size != null && (size.isNegative() || size.toBytes() > Integer.MAX_VALUE)) {
+				add(property, size, "must be between 0 and 2147483647 bytes (2GB - 1B)",
+						"set a size such as 4MB, or remove it for grpc-java's default");
+			}
+		}
+
+		private void add(String property, @Nullable Object value, String problem, String fix) {
+			this.violations.add(Violation.of(property, value, problem, fix));
+		}
+
+		private static boolean isHostAndPort(String backend) {
+			int colon = backend.lastIndexOf(':');
+			if (colon <= 0 || colon == backend.length() - 1) {
+				return false;
+			}
+			try {
+				int port = Integer.parseInt(backend.substring(colon + 1));
+				return port > 0 && port <= 65535;
+			}
+			catch (NumberFormatException ex) {
+				return false;
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,41 @@
+package io.github.grpcretry.validation;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One invalid property: where it is, what it holds, which rule it breaks and how to fix it.
+ *
+ * @param property full property path, such as {@code grpc.clients.echo.method-config[0].retry-policy.max-attempts}
+ * @param value the value as written, or {@code null} when the property is missing
+ * @param origin where the value comes from, such as {@code class path resource [application.yml] - 9:27}, when
+ * known
+ * @param problem the rule the value breaks
+ * @param fix what to change so that it holds
+ */
+public record Violation(String property, @Nullable String value, @Nullable String origin, String problem,
+		String fix) {
+
+	/**
+	 * Creates a violation whose origin is not known yet.
+	 * @param property full property path
+	 * @param value the value, or {@code null} when missing
+	 * @param problem the rule the value breaks
+	 * @param fix what to change
+	 * @return the violation
+	 */
+	public static Violation of(String property, @Nullable Object value, String problem, String fix) {
+		return new Violation(property, (value != null) ? value.toString() : null, null, problem, fix);
+	}
+
+	/**
+	 * Returns this violation with the value as the user wrote it and where it was written.
+	 * @param writtenValue the value as written, or {@code null} to keep the current one
+	 * @param writtenOrigin where the value was written, or {@code null} if unknown
+	 * @return the violation with its origin
+	 */
+	public Violation writtenAs(@Nullable String writtenValue, @Nullable String writtenOrigin) {
+		return new Violation(this.property, (writtenValue != null) ? writtenValue : this.value, writtenOrigin,
+				this.problem, this.fix);
+	}
+
+}

@@ -1,0 +1,5 @@
+/**
+ * Checks the client properties against gRFC A6 and grpc-java's rules before any channel is built, and reports
+ * every problem at once through Spring Boot's failure analysis.
+ */
+package io.github.grpcretry.validation;

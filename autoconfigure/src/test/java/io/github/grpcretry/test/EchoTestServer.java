@@ -1,0 +1,229 @@
+package io.github.grpcretry.test;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+
+import io.github.grpcretry.test.echo.EchoGrpc;
+import io.github.grpcretry.test.echo.EchoRequest;
+import io.github.grpcretry.test.echo.EchoResponse;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * A real grpc-java echo server for tests, on loopback or in-process, that answers each request as a script says
+ * (the n-th request it receives, counted from 1, over all methods) and records every request it received.
+ */
+public final class EchoTestServer implements AutoCloseable {
+
+	/** The header grpc-java sets on every retry and hedge: how many attempts came before. */
+	public static final Metadata.Key<String> PREVIOUS_ATTEMPTS = Metadata.Key.of("grpc-previous-rpc-attempts",
+			Metadata.ASCII_STRING_MARSHALLER);
+
+	private static final Context.Key<String> PREVIOUS_ATTEMPTS_CONTEXT = Context.key("previous-attempts");
+
+	private final Server server;
+
+	private final AtomicInteger requestCount = new AtomicInteger();
+
+	private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
+
+	private final IntFunction<Answer> script;
+
+	private EchoTestServer(IntFunction<Answer> script, Server server) {
+		this.script = script;
+		this.server = server;
+	}
+
+	/**
+	 * Starts a server on a free loopback port.
+	 * @param script the answer to the n-th request
+	 * @return the started server
+	 */
+	public static EchoTestServer onLoopback(IntFunction<Answer> script) {
+		return start(script, (services) -> NettyServerBuilder.forPort(0).addService(services).build());
+	}
+
+	/**
+	 * Starts an in-process server.
+	 * @param name the in-process name, used as {@code in-process:NAME}
+	 * @param script the answer to the n-th request
+	 * @return the started server
+	 */
+	public static EchoTestServer inProcess(String name, IntFunction<Answer> script) {
+		return start(script,
+				(services) -> InProcessServerBuilder.forName(name).directExecutor().addService(services).build());
+	}
+
+	/**
+	 * A script like the seed articles' server: of every {@code modulo} requests, all but the last fail with
+	 * {@code UNAVAILABLE}.
+	 * @param modulo how many requests make one success
+	 * @return the script
+	 */
+	public static IntFunction<Answer> failAllButEvery(int modulo) {
+		return (n) -> (n % modulo == 0) ? Answer.ok() : Answer.fail(Status.Code.UNAVAILABLE);
+	}
+
+	private static EchoTestServer start(IntFunction<Answer> script, ServerFactory factory) {
+		EchoTestServer[] holder = new EchoTestServer[1];
+		ServerInterceptor previousAttempts = new ServerInterceptor() {
+			@Override
+			public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
+					ServerCallHandler<ReqT, RespT> next) {
+				Context context = Context.current().withValue(PREVIOUS_ATTEMPTS_CONTEXT, headers.get(PREVIOUS_ATTEMPTS));
+				return Contexts.interceptCall(context, call, headers, next);
+			}
+		};
+		Server server = factory.create(ServerInterceptors.intercept(new Services(holder), previousAttempts));
+		try {
+			server.start();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+		holder[0] = new EchoTestServer(script, server);
+		return holder[0];
+	}
+
+	/**
+	 * The port of a loopback server.
+	 * @return the port
+	 */
+	public int port() {
+		return this.server.getPort();
+	}
+
+	/**
+	 * The address of a loopback server, as a client's {@code address}.
+	 * @return {@code 127.0.0.1:<port>}
+	 */
+	public String address() {
+		return "127.0.0.1:" + port();
+	}
+
+	/**
+	 * Every request received, in order.
+	 * @return the requests
+	 */
+	public List<Request> requests() {
+		return List.copyOf(this.requests);
+	}
+
+	/**
+	 * How many requests arrived.
+	 * @return the count
+	 */
+	public int requestCount() {
+		return this.requestCount.get();
+	}
+
+	@Override
+	public void close() {
+		this.server.shutdownNow();
+		try {
+			this.server.awaitTermination(5, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void answer(String method, EchoRequest request, StreamObserver<EchoResponse> responses) {
+		int n = this.requestCount.incrementAndGet();
+		String previous = PREVIOUS_ATTEMPTS_CONTEXT.get();
+		this.requests.add(new Request(n, method, request.getMessage(),
+				(previous != null) ? Integer.parseInt(previous) : 0, System.nanoTime()));
+		Answer answer = this.script.apply(n);
+		if (!answer.delay().isZero()) {
+			try {
+				Thread.sleep(answer.delay().toMillis());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		if (answer.code() == Status.Code.OK) {
+			responses.onNext(EchoResponse.newBuilder().setMessage(request.getMessage()).build());
+			responses.onCompleted();
+		}
+		else {
+			responses.onError(Status.fromCode(answer.code()).withDescription("failing request " + n).asException());
+		}
+	}
+
+	/**
+	 * How the server answers one request.
+	 *
+	 * @param code the status to answer with
+	 * @param delay how long to wait before answering
+	 */
+	public record Answer(Status.Code code, Duration delay) {
+
+		public static Answer ok() {
+			return new Answer(Status.Code.OK, Duration.ZERO);
+		}
+
+		public static Answer fail(Status.Code code) {
+			return new Answer(code, Duration.ZERO);
+		}
+
+		public static Answer okAfter(Duration delay) {
+			return new Answer(Status.Code.OK, delay);
+		}
+
+	}
+
+	/**
+	 * One request as the server received it.
+	 *
+	 * @param number its place among all requests, from 1
+	 * @param method the full method name
+	 * @param message the request's message
+	 * @param previousAttempts the {@code grpc-previous-rpc-attempts} header, 0 when absent
+	 * @param receivedNanos when it arrived, by {@link System#nanoTime()}
+	 */
+	public record Request(int number, String method, String message, int previousAttempts, long receivedNanos) {
+	}
+
+	private interface ServerFactory {
+
+		Server create(io.grpc.ServerServiceDefinition services);
+
+	}
+
+	private static final class Services extends EchoGrpc.EchoImplBase {
+
+		private final EchoTestServer[] server;
+
+		Services(EchoTestServer[] server) {
+			this.server = server;
+		}
+
+		@Override
+		public void unaryEcho(EchoRequest request, StreamObserver<EchoResponse> responses) {
+			this.server[0].answer(EchoGrpc.getUnaryEchoMethod().getFullMethodName(), request, responses);
+		}
+
+		@Override
+		public void otherEcho(EchoRequest request, StreamObserver<EchoResponse> responses) {
+			this.server[0].answer(EchoGrpc.getOtherEchoMethod().getFullMethodName(), request, responses);
+		}
+
+	}
+
+}
