@@ -93,7 +93,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 	private ManagedChannelBuilder<?> newBuilder(ClientProperties client) {
 		String address = client.address();
 		if (IN_PROCESS_PRESENT && address.startsWith(IN_PROCESS_PREFIX)) {
-			return InProcessChannelBuilder.forName(address.substring(IN_PROCESS_PREFIX.length()));
+			return InProcessChannels.forName(address.substring(IN_PROCESS_PREFIX.length()));
 		}
 		return Grpc.newChannelBuilder(address, credentials(client));
 	}
@@ -185,6 +185,18 @@ public class GrpcChannelFactory implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			return false;
 		}
+	}
+
+	/**
+	 * Keeps grpc-inprocess, an optional dependency, out of the factory's own bytecode, so that the factory loads
+	 * without it.
+	 */
+	private static final class InProcessChannels {
+
+		static ManagedChannelBuilder<?> forName(String name) {
+			return InProcessChannelBuilder.forName(name);
+		}
+
 	}
 
 	private record BuiltChannel(String clientName, ManagedChannel channel, Duration gracePeriod) {

@@ -41,7 +41,6 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 	@Override
 	public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
 		AttemptKind kind = AttemptKind.of(info);
-		long now = this.clock.monotonicTime();
 		synchronized (this) {
 			switch (kind) {
 				case RETRY -> this.retries++;
@@ -50,12 +49,19 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 				default -> {
 				}
 			}
+		}
+		return new AttemptTracer(kind);
+	}
+
+	// grpc-java creates a retry's tracer before its backoff, so an attempt is in flight from its headers on.
+	private void attemptSent() {
+		long now = this.clock.monotonicTime();
+		synchronized (this) {
 			if (this.inFlight == 0 && this.idleSinceNanos >= 0) {
 				this.retryDelayNanos += now - this.idleSinceNanos;
 			}
 			this.inFlight++;
 		}
-		return new AttemptTracer(kind);
 	}
 
 	void callClosed(Status status) {
@@ -78,11 +84,15 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		this.meters.retryDelay.record(callRetryDelayNanos, TimeUnit.NANOSECONDS);
 	}
 
-	private void attemptClosed(AttemptKind kind, Status status) {
+	private void attemptClosed(AttemptKind kind, Status status, boolean sent) {
 		this.meters.attempt(kind, status.getCode()).increment();
 		long now = this.clock.monotonicTime();
 		synchronized (this) {
-			if (--this.inFlight == 0) {
+			if (sent && --this.inFlight == 0) {
+				this.idleSinceNanos = now;
+			}
+			else if (!sent && this.inFlight == 0 && this.idleSinceNanos < 0) {
+				// An attempt that failed before reaching a connection starts the wait for the next one.
 				this.idleSinceNanos = now;
 			}
 		}
@@ -92,13 +102,21 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 
 		private final AttemptKind kind;
 
+		private volatile boolean sent;
+
 		AttemptTracer(AttemptKind kind) {
 			this.kind = kind;
 		}
 
 		@Override
+		public void outboundHeaders() {
+			this.sent = true;
+			attemptSent();
+		}
+
+		@Override
 		public void streamClosed(Status status) {
-			attemptClosed(this.kind, status);
+			attemptClosed(this.kind, status, this.sent);
 		}
 
 	}

@@ -1,0 +1,76 @@
+package io.github.grpcretry.sample;
+
+import java.io.PrintStream;
+import java.util.concurrent.TimeUnit;
+
+import io.github.grpcretry.sample.echo.EchoGrpc;
+import io.github.grpcretry.sample.echo.EchoRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+
+/**
+ * Makes the sample's calls through a channel configured only in {@code application.yml}, prints each reply with
+ * the requests the server received for it, then the attempt metrics.
+ */
+class EchoCalls implements ApplicationRunner {
+
+	private final SampleProperties properties;
+
+	private final ManagedChannel retrying;
+
+	private final ManagedChannel hedging;
+
+	private final FailingEchoServer server;
+
+	private final AttemptMetricsReport report;
+
+	private final PrintStream out;
+
+	EchoCalls(SampleProperties properties, @Qualifier("echo") ManagedChannel retrying,
+			@Qualifier("echo-hedging") ManagedChannel hedging, FailingEchoServer server, AttemptMetricsReport report,
+			PrintStream out) {
+		this.properties = properties;
+		this.retrying = retrying;
+		this.hedging = hedging;
+		this.server = server;
+		this.report = report;
+		this.out = out;
+	}
+
+	@Override
+	public void run(ApplicationArguments args) {
+		boolean hedgingMode = this.properties.mode() == SampleProperties.Mode.HEDGING;
+		String client = hedgingMode ? "echo-hedging" : "echo";
+		this.out.printf("Calling echo.Echo/UnaryEcho %d times through client '%s' (%s)%n", this.properties.calls(),
+				client, hedgingMode
+						? "hedging: the server answers a first attempt after "
+								+ this.properties.slowFirstAttempt().toMillis() + " ms"
+						: "retry: the server fails all but every " + this.properties.succeedEvery()
+								+ "th request with UNAVAILABLE");
+		EchoGrpc.EchoBlockingStub echo = EchoGrpc.newBlockingStub(hedgingMode ? this.hedging : this.retrying);
+		for (int i = 1; i <= this.properties.calls(); i++) {
+			String message = "hello " + i;
+			int before = this.server.requestCount();
+			long start = System.nanoTime();
+			String result;
+			try {
+				result = "reply \"" + echo.withDeadlineAfter(10, TimeUnit.SECONDS)
+					.unaryEcho(EchoRequest.newBuilder().setMessage(message).build())
+					.getMessage() + "\"";
+			}
+			catch (StatusRuntimeException ex) {
+				result = "FAILED " + ex.getStatus().getCode();
+			}
+			long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+			this.out.printf("  call %2d: %-22s in %4d ms, server received %d request(s)%n", i, result, millis,
+					this.server.requestCount() - before);
+		}
+		this.out.println();
+		this.report.print(client, this.out);
+	}
+
+}

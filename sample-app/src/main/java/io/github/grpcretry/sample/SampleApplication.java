@@ -1,0 +1,52 @@
+package io.github.grpcretry.sample;
+
+import java.io.PrintStream;
+
+import io.grpc.ManagedChannel;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The sample: an echo server in this JVM that fails on purpose, called through channels configured only in
+ * {@code application.yml}. It prints each reply and the attempt metrics, then exits.
+ */
+@SpringBootApplication
+@EnableConfigurationProperties(SampleProperties.class)
+public class SampleApplication {
+
+	@Bean
+	MeterRegistry meterRegistry() {
+		return new SimpleMeterRegistry();
+	}
+
+	@Bean
+	FailingEchoServer failingEchoServer(SampleProperties properties) {
+		return new FailingEchoServer(properties);
+	}
+
+	@Bean
+	AttemptMetricsReport attemptMetricsReport(MeterRegistry registry) {
+		return new AttemptMetricsReport(registry);
+	}
+
+	@Bean
+	EchoCalls echoCalls(SampleProperties properties, @Qualifier("echo") ManagedChannel retrying,
+			@Qualifier("echo-hedging") ManagedChannel hedging, FailingEchoServer server, AttemptMetricsReport report) {
+		return new EchoCalls(properties, retrying, hedging, server, report, sampleOutput());
+	}
+
+	private static PrintStream sampleOutput() {
+		return System.out;
+	}
+
+	public static void main(String[] args) {
+		System.exit(SpringApplication.exit(SpringApplication.run(SampleApplication.class, args)));
+	}
+
+}

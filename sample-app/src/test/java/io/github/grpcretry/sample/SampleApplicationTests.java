@@ -1,0 +1,72 @@
+package io.github.grpcretry.sample;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Runs the sample as its README command does, on a free port, and checks what it prints.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class SampleApplicationTests {
+
+	@Test
+	void retryDemoPrintsEveryReplyAndTheAttemptsTheServerSaw(CapturedOutput output) throws IOException {
+		run("--sample.port=" + freePort());
+		for (int i = 1; i <= 10; i++) {
+			assertThat(output).containsPattern("call +" + i + ": reply \"hello " + i + "\" .*server received 4 request");
+		}
+		assertThat(output).containsPattern("initial +UNAVAILABLE +10")
+			.containsPattern("retry +OK +10")
+			.containsPattern("retry +UNAVAILABLE +20")
+			.containsPattern("all attempts +40")
+			.containsPattern("success_with_retry +OK +10")
+			.contains("attempts per call: 4.00");
+	}
+
+	@Test
+	void failurePatternAndCallCountAreOptions(CapturedOutput output) throws IOException {
+		run("--sample.port=" + freePort(), "--sample.calls=3", "--sample.succeed-every=5");
+		// Requests 1-4 fail call 1, request 5 answers call 2 at once, requests 6-9 fail call 3.
+		assertThat(output).containsPattern("call +1: FAILED UNAVAILABLE .*server received 4 request")
+			.containsPattern("call +2: reply \"hello 2\" .*server received 1 request")
+			.containsPattern("call +3: FAILED UNAVAILABLE .*server received 4 request")
+			.containsPattern("failed_with_retry +UNAVAILABLE +2")
+			.containsPattern("success_without_retry +OK +1")
+			.containsPattern("all attempts +9")
+			.doesNotContain("call  4:");
+	}
+
+	@Test
+	void hedgingDemoAnswersWithTheHedgeBeforeTheSlowFirstAttempt(CapturedOutput output) throws IOException {
+		run("--sample.port=" + freePort(), "--sample.mode=hedging", "--sample.calls=3",
+				"--sample.slow-first-attempt=5s");
+		assertThat(output).containsPattern("call +1: reply \"hello 1\" +in +\\d{1,4} ms")
+			.containsPattern("hedge +OK +3")
+			.containsPattern("initial +CANCELLED +3")
+			.containsPattern("hedges per call +total +3");
+		assertThat(output).doesNotContainPattern("in +[5-9]\\d{3} ms");
+	}
+
+	private static void run(String... args) {
+		try (ConfigurableApplicationContext context = SpringApplication.run(SampleApplication.class, args)) {
+			assertThat(context.isActive()).isTrue();
+		}
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+}
