@@ -31,6 +31,10 @@ public final class GrpcClientPropertiesValidator {
 
 	private static final double MAX_TOKENS_LIMIT = 1000;
 
+	// Spring Boot binds a list from the one source that sets it: an override elsewhere drops the other fields.
+	private static final String REQUIRED = "is required (if it is set in one property source and another sets"
+			+ " a field of the same list entry, Spring Boot binds the whole list from the other source only)";
+
 	private final Predicate<String> sslBundleExists;
 
 	/**
@@ -174,7 +178,7 @@ public final class GrpcClientPropertiesValidator {
 			Double multiplier = retry.backoffMultiplier();
 			if (multiplier == null || !(multiplier > 0) || multiplier.isInfinite()) {
 				add(policy + ".backoff-multiplier", multiplier,
-						(multiplier == null) ? "is required" : "must be greater than 0",
+						(multiplier == null) ? REQUIRED : "must be greater than 0",
 						"set it to 1.0 for a constant backoff or 2.0 to double it after each retry");
 			}
 			List<String> codes = retry.retryableStatusCodes();
@@ -192,7 +196,7 @@ public final class GrpcClientPropertiesValidator {
 			maxAttempts(policy + ".max-attempts", hedging.maxAttempts(), "hedge");
 			Duration delay = hedging.hedgingDelay();
 			if (delay == null) {
-				add(policy + ".hedging-delay", null, "is required",
+				add(policy + ".hedging-delay", null, REQUIRED,
 						"set the time between attempts, such as 50ms; 0s sends every attempt at once");
 			}
 			else {
@@ -205,13 +209,13 @@ public final class GrpcClientPropertiesValidator {
 			Double maxTokens = properties.maxTokens();
 			if (maxTokens == null || !(maxTokens > 0 && maxTokens <= MAX_TOKENS_LIMIT)) {
 				add(throttling + ".max-tokens", maxTokens,
-						(maxTokens == null) ? "is required" : "must be greater than 0 and at most 1000",
+						(maxTokens == null) ? REQUIRED : "must be greater than 0 and at most 1000",
 						"set the token bucket's size, such as 10");
 			}
 			Double tokenRatio = properties.tokenRatio();
 			if (tokenRatio == null || !(tokenRatio > 0) || tokenRatio.isInfinite()) {
 				add(throttling + ".token-ratio", tokenRatio,
-						(tokenRatio == null) ? "is required" : "must be greater than 0",
+						(tokenRatio == null) ? REQUIRED : "must be greater than 0",
 						"set the tokens a success gives back, such as 0.1");
 			}
 			else if (BigDecimal.valueOf(tokenRatio).scale() > 3) {
@@ -224,7 +228,7 @@ public final class GrpcClientPropertiesValidator {
 		private void maxAttempts(String property, @Nullable Integer maxAttempts, String verb) {
 			if (maxAttempts == null || maxAttempts < 2) {
 				add(property, maxAttempts,
-						(maxAttempts == null) ? "is required"
+						(maxAttempts == null) ? REQUIRED
 								: "must be at least 2: the first attempt plus at least one " + verb,
 						"set it to 2 or more (the first attempt included)");
 			}
@@ -250,7 +254,7 @@ public final class GrpcClientPropertiesValidator {
 
 		private void requiredPositive(String property, @Nullable Duration duration, String example) {
 			if (duration == null) {
-				add(property, null, "is required", "set it, " + example);
+				add(property, null, REQUIRED, "set it, " + example);
 			}
 			else {
 				positive(property, duration, example);

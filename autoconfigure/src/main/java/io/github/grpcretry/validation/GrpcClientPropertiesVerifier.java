@@ -44,7 +44,8 @@ public final class GrpcClientPropertiesVerifier {
 
 	private static Violation withOrigin(Violation violation, Iterable<ConfigurationPropertySource> sources) {
 		ConfigurationPropertyName name = ConfigurationPropertyName.ofIfValid(violation.property());
-		if (name == null) {
+		// A missing value has no origin; a lower source may hold one that a replaced list hid from binding.
+		if (name == null || violation.value() == null) {
 			return violation;
 		}
 		for (ConfigurationPropertySource source : sources) {

@@ -4,8 +4,10 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 import io.github.grpcretry.properties.ClientProperties;
@@ -23,6 +25,7 @@ import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyState;
 import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
 import org.springframework.boot.convert.ApplicationConversionService;
 
@@ -33,14 +36,18 @@ import org.springframework.boot.convert.ApplicationConversionService;
  */
 public final class UnknownClientProperties {
 
-	private static final int CLIENT_PROPERTY_START = ConfigurationPropertyName.of(GrpcClientsProperties.CLIENTS)
-		.getNumberOfElements() + 1;
+	private static final ConfigurationPropertyName CLIENTS = ConfigurationPropertyName
+		.of(GrpcClientsProperties.CLIENTS);
+
+	private static final int CLIENT_PROPERTY_START = CLIENTS.getNumberOfElements() + 1;
 
 	private UnknownClientProperties() {
 	}
 
 	/**
-	 * Binds {@code grpc.clients} again, strictly, and reports every property that nothing took.
+	 * Binds {@code grpc.clients} again, strictly and one property source at a time, and reports every property that
+	 * nothing took. One source at a time, because Spring Boot binds a list from a single source: the elements of a
+	 * list that another source overrides are not misspelt.
 	 * @param sources the application's configuration property sources
 	 * @param placeholders resolves {@code ${...}} placeholders as the application does
 	 * @return a violation per unknown property, empty when every property binds
@@ -49,19 +56,25 @@ public final class UnknownClientProperties {
 			PlaceholdersResolver placeholders) {
 		ApplicationConversionService conversionService = new ApplicationConversionService();
 		conversionService.addConverter(new ServiceConfigDurationConverter());
-		Binder binder = new Binder(sources, placeholders, conversionService);
-		try {
-			binder.bind(GrpcClientsProperties.CLIENTS, Bindable.mapOf(String.class, ClientProperties.class),
-					new NoUnboundElementsBindHandler(BindHandler.DEFAULT));
-			return List.of();
-		}
-		catch (BindException ex) {
-			if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
-				return unbound.getUnboundProperties().stream().map(UnknownClientProperties::violation).toList();
+		Map<ConfigurationPropertyName, Violation> unknown = new LinkedHashMap<>();
+		for (ConfigurationPropertySource source : sources) {
+			if (source.containsDescendantOf(CLIENTS) == ConfigurationPropertyState.ABSENT) {
+				continue;
 			}
-			// Any other failure is a value that does not convert, which the regular binding reports first.
-			return List.of();
+			try {
+				new Binder(List.of(source), placeholders, conversionService).bind(CLIENTS,
+						Bindable.mapOf(String.class, ClientProperties.class),
+						new NoUnboundElementsBindHandler(BindHandler.DEFAULT));
+			}
+			catch (BindException ex) {
+				// Any other failure is a value that does not convert, which the regular binding reports first.
+				if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
+					unbound.getUnboundProperties()
+						.forEach((property) -> unknown.putIfAbsent(property.getName(), violation(property)));
+				}
+			}
 		}
+		return List.copyOf(unknown.values());
 	}
 
 	private static Violation violation(ConfigurationProperty property) {
