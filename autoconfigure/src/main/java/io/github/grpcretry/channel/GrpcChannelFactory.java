@@ -92,10 +92,14 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	private ManagedChannelBuilder<?> newBuilder(ClientProperties client) {
 		String address = client.address();
-		if (IN_PROCESS_PRESENT && address.startsWith(IN_PROCESS_PREFIX)) {
+		if (isInProcess(client)) {
 			return InProcessChannels.forName(address.substring(IN_PROCESS_PREFIX.length()));
 		}
 		return Grpc.newChannelBuilder(address, credentials(client));
+	}
+
+	private static boolean isInProcess(ClientProperties client) {
+		return IN_PROCESS_PRESENT && client.address().startsWith(IN_PROCESS_PREFIX);
 	}
 
 	private ChannelCredentials credentials(ClientProperties client) {
@@ -133,7 +137,10 @@ public class GrpcChannelFactory implements AutoCloseable {
 			builder.maxRetryAttempts(maxAttempts);
 			builder.maxHedgedAttempts(maxAttempts);
 		}
-		builder.defaultLoadBalancingPolicy(client.loadBalancingPolicy().policyName());
+		// An in-process address is a single direct address, for which grpc-java forbids a load-balancing policy.
+		if (!isInProcess(client)) {
+			builder.defaultLoadBalancingPolicy(client.loadBalancingPolicy().policyName());
+		}
 	}
 
 	private static void applyChannelSettings(ClientProperties client, ManagedChannelBuilder<?> builder) {
