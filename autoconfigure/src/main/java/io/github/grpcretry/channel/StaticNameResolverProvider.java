@@ -12,6 +12,7 @@ import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
 import io.grpc.NameResolverProvider;
 import io.grpc.Status;
+import io.grpc.StatusOr;
 
 /**
  * Resolves {@code static://host1:port1,host2:port2} to a fixed set of backends, one address group each, so that a
@@ -78,7 +79,7 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
 				}
 				groups.add(new EquivalentAddressGroup(address));
 			}
-			listener.onResult(ResolutionResult.newBuilder().setAddresses(groups).build());
+			listener.onResult2(ResolutionResult.newBuilder().setAddressesOrError(StatusOr.fromValue(groups)).build());
 		}
 
 		@Override
