@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 
 import io.github.grpcretry.test.echo.EchoGrpc;
@@ -26,7 +27,8 @@ import io.grpc.stub.StreamObserver;
 
 /**
  * A real grpc-java echo server for tests, on loopback or in-process, that answers each request as a script says
- * (the n-th request it receives, counted from 1, over all methods) and records every request it received.
+ * (the n-th request it receives, counted from 1, over all methods, or the request itself) and records every request
+ * it received.
  */
 public final class EchoTestServer implements AutoCloseable {
 
@@ -42,9 +44,9 @@ public final class EchoTestServer implements AutoCloseable {
 
 	private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
 
-	private final IntFunction<Answer> script;
+	private final Function<Request, Answer> script;
 
-	private EchoTestServer(IntFunction<Answer> script, Server server) {
+	private EchoTestServer(Function<Request, Answer> script, Server server) {
 		this.script = script;
 		this.server = server;
 	}
@@ -55,6 +57,16 @@ public final class EchoTestServer implements AutoCloseable {
 	 * @return the started server
 	 */
 	public static EchoTestServer onLoopback(IntFunction<Answer> script) {
+		return onLoopbackByRequest((request) -> script.apply(request.number()));
+	}
+
+	/**
+	 * Starts a server on a free loopback port that answers by what it sees of each request: its method, its
+	 * previous attempts.
+	 * @param script the answer to a request
+	 * @return the started server
+	 */
+	public static EchoTestServer onLoopbackByRequest(Function<Request, Answer> script) {
 		return start(script, (services) -> NettyServerBuilder.forPort(0).addService(services).build());
 	}
 
@@ -65,8 +77,17 @@ public final class EchoTestServer implements AutoCloseable {
 	 * @return the started server
 	 */
 	public static EchoTestServer inProcess(String name, IntFunction<Answer> script) {
-		return start(script,
+		return start((request) -> script.apply(request.number()),
 				(services) -> InProcessServerBuilder.forName(name).directExecutor().addService(services).build());
+	}
+
+	/**
+	 * A script that answers every request the same way.
+	 * @param answer the answer
+	 * @return the script
+	 */
+	public static IntFunction<Answer> always(Answer answer) {
+		return (n) -> answer;
 	}
 
 	/**
@@ -79,7 +100,7 @@ public final class EchoTestServer implements AutoCloseable {
 		return (n) -> (n % modulo == 0) ? Answer.ok() : Answer.fail(Status.Code.UNAVAILABLE);
 	}
 
-	private static EchoTestServer start(IntFunction<Answer> script, ServerFactory factory) {
+	private static EchoTestServer start(Function<Request, Answer> script, ServerFactory factory) {
 		EchoTestServer[] holder = new EchoTestServer[1];
 		ServerInterceptor previousAttempts = new ServerInterceptor() {
 			@Override
@@ -146,9 +167,10 @@ public final class EchoTestServer implements AutoCloseable {
 	private void answer(String method, EchoRequest request, StreamObserver<EchoResponse> responses) {
 		int n = this.requestCount.incrementAndGet();
 		String previous = PREVIOUS_ATTEMPTS_CONTEXT.get();
-		this.requests.add(new Request(n, method, request.getMessage(),
-				(previous != null) ? Integer.parseInt(previous) : 0, System.nanoTime()));
-		Answer answer = this.script.apply(n);
+		Request received = new Request(n, method, request.getMessage(),
+				(previous != null) ? Integer.parseInt(previous) : 0, System.nanoTime());
+		this.requests.add(received);
+		Answer answer = this.script.apply(received);
 		if (!answer.delay().isZero()) {
 			try {
 				Thread.sleep(answer.delay().toMillis());
