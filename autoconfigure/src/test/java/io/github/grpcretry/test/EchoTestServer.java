@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -45,6 +47,8 @@ public final class EchoTestServer implements AutoCloseable {
 	private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
 
 	private final Function<Request, Answer> script;
+
+	private final ScheduledExecutorService delayedAnswers = Executors.newSingleThreadScheduledExecutor();
 
 	private EchoTestServer(Function<Request, Answer> script, Server server) {
 		this.script = script;
@@ -155,6 +159,7 @@ public final class EchoTestServer implements AutoCloseable {
 
 	@Override
 	public void close() {
+		this.delayedAnswers.shutdownNow();
 		this.server.shutdownNow();
 		try {
 			this.server.awaitTermination(5, TimeUnit.SECONDS);
@@ -171,14 +176,18 @@ public final class EchoTestServer implements AutoCloseable {
 				(previous != null) ? Integer.parseInt(previous) : 0, System.nanoTime());
 		this.requests.add(received);
 		Answer answer = this.script.apply(received);
-		if (!answer.delay().isZero()) {
-			try {
-				Thread.sleep(answer.delay().toMillis());
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
+		if (answer.delay().isZero()) {
+			respond(answer, n, request, responses);
 		}
+		else {
+			// Answered later without holding a server thread, so that a slow answer the client has given up on
+			// (its call cancelled, which makes onNext throw here) does not hold up close() either.
+			this.delayedAnswers.schedule(() -> respond(answer, n, request, responses), answer.delay().toNanos(),
+					TimeUnit.NANOSECONDS);
+		}
+	}
+
+	private static void respond(Answer answer, int n, EchoRequest request, StreamObserver<EchoResponse> responses) {
 		if (answer.code() == Status.Code.OK) {
 			responses.onNext(EchoResponse.newBuilder().setMessage(request.getMessage()).build());
 			responses.onCompleted();
