@@ -40,7 +40,8 @@ class RetryThrottlingTests {
 				ENTRY_0 + "retry-policy.max-attempts=5", ENTRY_0 + "retry-policy.initial-backoff=5ms",
 				ENTRY_0 + "retry-policy.max-backoff=5ms", ENTRY_0 + "retry-policy.backoff-multiplier=1",
 				ENTRY_0 + "retry-policy.retryable-status-codes=UNAVAILABLE",
-				"grpc.clients.echo.retry-throttling.max-tokens=10", "grpc.clients.echo.retry-throttling.token-ratio=0.1");
+				"grpc.clients.echo.retry-throttling.max-tokens=10",
+				"grpc.clients.echo.retry-throttling.token-ratio=0.1");
 
 	@Test
 	void failuresUseUpTheTokensAndStopRetries() {
