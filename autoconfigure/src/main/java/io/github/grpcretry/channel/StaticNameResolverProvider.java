@@ -3,6 +3,7 @@ package io.github.grpcretry.channel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -22,6 +23,22 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
 
 	/** The URI scheme this provider resolves. */
 	public static final String SCHEME = "static";
+
+	/**
+	 * The target to build a channel for, from the backends of a {@code static://h1:p1,h2:p2} address. grpc-java
+	 * parses targets as RFC 3986 URIs, where {@code h1:p1,h2:p2} is no valid authority, so the backends go into the
+	 * path: {@code static:///h1:p1,h2:p2}.
+	 * @param backends the backends, such as {@code h1:p1,h2:p2}
+	 * @return the target
+	 */
+	public static String target(String backends) {
+		try {
+			return new URI(SCHEME, "", "/" + backends, null).toString();
+		}
+		catch (URISyntaxException ex) {
+			throw new IllegalArgumentException("Cannot make a target of the backends '" + backends + "'", ex);
+		}
+	}
 
 	@Override
 	protected boolean isAvailable() {
@@ -45,10 +62,14 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
 
 	@Override
 	public NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
-		if (!SCHEME.equals(targetUri.getScheme()) || targetUri.getAuthority() == null) {
+		if (!SCHEME.equals(targetUri.getScheme())) {
 			return null;
 		}
-		return new StaticNameResolver(targetUri.getAuthority());
+		if (targetUri.getAuthority() != null) {
+			return new StaticNameResolver(targetUri.getAuthority());
+		}
+		String path = targetUri.getPath();
+		return (path != null && path.length() > 1) ? new StaticNameResolver(path.substring(1)) : null;
 	}
 
 	private static final class StaticNameResolver extends NameResolver {

@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 
 import io.github.grpcretry.test.echo.EchoGrpc;
@@ -26,7 +29,8 @@ import io.grpc.stub.StreamObserver;
 
 /**
  * A real grpc-java echo server for tests, on loopback or in-process, that answers each request as a script says
- * (the n-th request it receives, counted from 1, over all methods) and records every request it received.
+ * (the n-th request it receives, counted from 1, over all methods, or the request itself) and records every request
+ * it received.
  */
 public final class EchoTestServer implements AutoCloseable {
 
@@ -42,9 +46,11 @@ public final class EchoTestServer implements AutoCloseable {
 
 	private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
 
-	private final IntFunction<Answer> script;
+	private final Function<Request, Answer> script;
 
-	private EchoTestServer(IntFunction<Answer> script, Server server) {
+	private final ScheduledExecutorService delayedAnswers = Executors.newSingleThreadScheduledExecutor();
+
+	private EchoTestServer(Function<Request, Answer> script, Server server) {
 		this.script = script;
 		this.server = server;
 	}
@@ -55,6 +61,16 @@ public final class EchoTestServer implements AutoCloseable {
 	 * @return the started server
 	 */
 	public static EchoTestServer onLoopback(IntFunction<Answer> script) {
+		return onLoopbackByRequest((request) -> script.apply(request.number()));
+	}
+
+	/**
+	 * Starts a server on a free loopback port that answers by what it sees of each request: its method, its
+	 * previous attempts.
+	 * @param script the answer to a request
+	 * @return the started server
+	 */
+	public static EchoTestServer onLoopbackByRequest(Function<Request, Answer> script) {
 		return start(script, (services) -> NettyServerBuilder.forPort(0).addService(services).build());
 	}
 
@@ -65,8 +81,17 @@ public final class EchoTestServer implements AutoCloseable {
 	 * @return the started server
 	 */
 	public static EchoTestServer inProcess(String name, IntFunction<Answer> script) {
-		return start(script,
+		return start((request) -> script.apply(request.number()),
 				(services) -> InProcessServerBuilder.forName(name).directExecutor().addService(services).build());
+	}
+
+	/**
+	 * A script that answers every request the same way.
+	 * @param answer the answer
+	 * @return the script
+	 */
+	public static IntFunction<Answer> always(Answer answer) {
+		return (n) -> answer;
 	}
 
 	/**
@@ -79,7 +104,7 @@ public final class EchoTestServer implements AutoCloseable {
 		return (n) -> (n % modulo == 0) ? Answer.ok() : Answer.fail(Status.Code.UNAVAILABLE);
 	}
 
-	private static EchoTestServer start(IntFunction<Answer> script, ServerFactory factory) {
+	private static EchoTestServer start(Function<Request, Answer> script, ServerFactory factory) {
 		EchoTestServer[] holder = new EchoTestServer[1];
 		ServerInterceptor previousAttempts = new ServerInterceptor() {
 			@Override
@@ -134,6 +159,7 @@ public final class EchoTestServer implements AutoCloseable {
 
 	@Override
 	public void close() {
+		this.delayedAnswers.shutdownNow();
 		this.server.shutdownNow();
 		try {
 			this.server.awaitTermination(5, TimeUnit.SECONDS);
@@ -146,17 +172,22 @@ public final class EchoTestServer implements AutoCloseable {
 	private void answer(String method, EchoRequest request, StreamObserver<EchoResponse> responses) {
 		int n = this.requestCount.incrementAndGet();
 		String previous = PREVIOUS_ATTEMPTS_CONTEXT.get();
-		this.requests.add(new Request(n, method, request.getMessage(),
-				(previous != null) ? Integer.parseInt(previous) : 0, System.nanoTime()));
-		Answer answer = this.script.apply(n);
-		if (!answer.delay().isZero()) {
-			try {
-				Thread.sleep(answer.delay().toMillis());
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
+		Request received = new Request(n, method, request.getMessage(),
+				(previous != null) ? Integer.parseInt(previous) : 0, System.nanoTime());
+		this.requests.add(received);
+		Answer answer = this.script.apply(received);
+		if (answer.delay().isZero()) {
+			respond(answer, n, request, responses);
 		}
+		else {
+			// Answered later without holding a server thread, so that a slow answer the client has given up on
+			// (its call cancelled, which makes onNext throw here) does not hold up close() either.
+			this.delayedAnswers.schedule(() -> respond(answer, n, request, responses), answer.delay().toNanos(),
+					TimeUnit.NANOSECONDS);
+		}
+	}
+
+	private static void respond(Answer answer, int n, EchoRequest request, StreamObserver<EchoResponse> responses) {
 		if (answer.code() == Status.Code.OK) {
 			responses.onNext(EchoResponse.newBuilder().setMessage(request.getMessage()).build());
 			responses.onCompleted();

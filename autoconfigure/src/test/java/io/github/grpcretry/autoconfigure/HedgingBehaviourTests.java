@@ -1,0 +1,94 @@
+package io.github.grpcretry.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.github.grpcretry.test.EchoTestServer;
+import io.github.grpcretry.test.EchoTestServer.Answer;
+import io.github.grpcretry.test.EchoTestServer.Request;
+import io.github.grpcretry.test.Meters;
+import io.github.grpcretry.test.echo.EchoGrpc;
+import io.github.grpcretry.test.echo.EchoRequest;
+import io.grpc.ManagedChannel;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Hedging through the starter's channels against a real grpc-java server on loopback.
+ */
+class HedgingBehaviourTests {
+
+	private static final String ENTRY_0 = "grpc.clients.echo.method-config[0].";
+
+	private static final Duration SLOW_ANSWER = Duration.ofSeconds(2);
+
+	/** Delivery on top of the hedging delay: loopback round trips, scheduling on a busy two-core machine. */
+	private static final Duration TOLERANCE = Duration.ofMillis(300);
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(GrpcRetryAutoConfiguration.class))
+		.withBean(SimpleMeterRegistry.class);
+
+	@Test
+	void hedgeAnswersWhileTheFirstAttemptIsStillSlow() {
+		try (EchoTestServer server = EchoTestServer.onLoopbackByRequest((request) -> isFirstAttemptOfUnaryEcho(request)
+				? Answer.okAfter(SLOW_ANSWER) : Answer.ok())) {
+			this.contextRunner
+				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
+						"grpc.clients.echo.negotiation-type=plaintext", ENTRY_0 + "name[0].service=echo.Echo",
+						ENTRY_0 + "name[0].method=UnaryEcho", ENTRY_0 + "hedging-policy.max-attempts=2",
+						ENTRY_0 + "hedging-policy.hedging-delay=100ms")
+				.run((context) -> {
+					EchoGrpc.EchoBlockingStub echo = EchoGrpc
+						.newBlockingStub(context.getBean("echoManagedChannel", ManagedChannel.class));
+					// Connected first through the unhedged method, so that the latencies below are the hedging's.
+					echo.otherEcho(EchoRequest.newBuilder().setMessage("connect").build());
+					List<Duration> latencies = new ArrayList<>();
+					for (int i = 0; i < 3; i++) {
+						long start = System.nanoTime();
+						assertThat(echo.unaryEcho(EchoRequest.newBuilder().setMessage("hedged " + i).build())
+							.getMessage()).isEqualTo("hedged " + i);
+						latencies.add(Duration.ofNanos(System.nanoTime() - start));
+					}
+					assertThat(latencies).allSatisfy((latency) -> assertThat(latency)
+						.isGreaterThanOrEqualTo(Duration.ofMillis(100))
+						.isLessThan(Duration.ofMillis(100).plus(TOLERANCE)));
+					for (int i = 0; i < 3; i++) {
+						String message = "hedged " + i;
+						assertThat(server.requests()).filteredOn((request) -> request.message().equals(message))
+							.extracting(Request::previousAttempts)
+							.containsExactlyInAnyOrder(0, 1);
+					}
+					Meters meters = new Meters(context.getBean(MeterRegistry.class));
+					String unaryEcho = EchoGrpc.getUnaryEchoMethod().getFullMethodName();
+					assertThat(meters.attempts("method", unaryEcho, "kind", "hedge", "status", "OK")).isEqualTo(3);
+					assertThat(meters.calls("method", unaryEcho, "outcome", "success_with_retry", "status", "OK"))
+						.isEqualTo(3);
+					assertThat(meters.calls("method", unaryEcho)).isEqualTo(3);
+					assertThat(meters.recordedCalls("grpc.client.call.hedges", "method", unaryEcho)).isEqualTo(3);
+					assertThat(meters.total("grpc.client.call.hedges", "method", unaryEcho)).isEqualTo(3);
+					assertThat(meters.total("grpc.client.call.retries", "method", unaryEcho)).isZero();
+					// The slow first attempts end when the winning hedge cancels them, just after each call returns.
+					await().atMost(Duration.ofSeconds(5))
+						.untilAsserted(() -> assertThat(
+								meters.attempts("method", unaryEcho, "kind", "initial", "status", "CANCELLED"))
+							.isEqualTo(3));
+					assertThat(meters.attempts("method", unaryEcho)).isEqualTo(6);
+				});
+		}
+	}
+
+	private static boolean isFirstAttemptOfUnaryEcho(Request request) {
+		return request.method().equals(EchoGrpc.getUnaryEchoMethod().getFullMethodName())
+				&& request.previousAttempts() == 0;
+	}
+
+}
