@@ -3,8 +3,8 @@ package io.github.grpcretry.properties;
 import org.jspecify.annotations.Nullable;
 
 /**
- * gRPC retry throttling (gRFC A6): each failed attempt takes a token, each success gives back
- * {@code token-ratio}; while fewer than half of {@code max-tokens} remain, nothing is retried or hedged.
+ * gRPC retry throttling (gRFC A6): the bucket starts full, each failed attempt takes a token, each success gives
+ * back {@code token-ratio}; once no more than half of {@code max-tokens} remain, nothing is retried or hedged.
  *
  * @param maxTokens size of the token bucket, in (0, 1000]
  * @param tokenRatio tokens a successful call gives back, greater than 0, with at most 3 decimal places
