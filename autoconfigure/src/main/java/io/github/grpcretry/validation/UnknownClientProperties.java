@@ -6,6 +6,8 @@ import java.lang.reflect.Type;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import io.github.grpcretry.properties.ClientProperties;
@@ -23,6 +25,7 @@ import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
 import org.springframework.boot.convert.ApplicationConversionService;
 
@@ -50,18 +53,29 @@ public final class UnknownClientProperties {
 		ApplicationConversionService conversionService = new ApplicationConversionService();
 		conversionService.addConverter(new ServiceConfigDurationConverter());
 		Binder binder = new Binder(sources, placeholders, conversionService);
+		Map<ConfigurationPropertyName, ConfigurationProperty> unknown = new TreeMap<>();
 		try {
 			binder.bind(GrpcClientsProperties.CLIENTS, Bindable.mapOf(String.class, ClientProperties.class),
 					new NoUnboundElementsBindHandler(BindHandler.DEFAULT));
-			return List.of();
 		}
 		catch (BindException ex) {
-			if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
-				return unbound.getUnboundProperties().stream().map(UnknownClientProperties::violation).toList();
+			if (!(ex.getCause() instanceof UnboundConfigurationPropertiesException unbound)) {
+				// Any other failure is a value that does not convert, which the regular binding reports first.
+				return List.of();
 			}
-			// Any other failure is a value that does not convert, which the regular binding reports first.
-			return List.of();
+			unbound.getUnboundProperties().forEach((property) -> unknown.put(property.getName(), property));
 		}
+		// Spring's handler looks only one key deep into a list element, so it takes method-config[0].name[0].metod
+		// or retry-policy.max-attemps for bound: check every key below a list element against the records too.
+		ConfigurationPropertyName clients = ConfigurationPropertyName.of(GrpcClientsProperties.CLIENTS);
+		for (ConfigurationPropertySource source : sources) {
+			if (source instanceof IterableConfigurationPropertySource iterable) {
+				iterable.stream()
+					.filter((name) -> clients.isAncestorOf(name) && unknownKey(name) != null)
+					.forEach((name) -> unknown.putIfAbsent(name, iterable.getConfigurationProperty(name)));
+			}
+		}
+		return unknown.values().stream().map(UnknownClientProperties::violation).toList();
 	}
 
 	private static Violation violation(ConfigurationProperty property) {
@@ -73,6 +87,14 @@ public final class UnknownClientProperties {
 	}
 
 	private static String fix(ConfigurationPropertyName name) {
+		UnknownKey unknownKey = unknownKey(name);
+		if (unknownKey != null) {
+			return "check the spelling of '" + unknownKey.key() + "'; the keys there are " + keys(unknownKey.owner());
+		}
+		return "remove it or check its spelling";
+	}
+
+	private static @Nullable UnknownKey unknownKey(ConfigurationPropertyName name) {
 		Class<?> type = ClientProperties.class;
 		for (int i = CLIENT_PROPERTY_START; i < name.getNumberOfElements(); i++) {
 			if (name.isNumericIndex(i)) {
@@ -80,15 +102,14 @@ public final class UnknownClientProperties {
 			}
 			RecordComponent component = component(type, name.getElement(i, Form.UNIFORM));
 			if (component == null) {
-				return "check the spelling of '" + name.getElement(i, Form.ORIGINAL) + "'; the keys there are "
-						+ keys(type);
+				return new UnknownKey(name.getElement(i, Form.ORIGINAL), type);
 			}
 			type = boundType(component);
 			if (type == null) {
 				break;
 			}
 		}
-		return "remove it or check its spelling";
+		return null;
 	}
 
 	private static @Nullable RecordComponent component(Class<?> type, String uniformName) {
@@ -114,6 +135,9 @@ public final class UnknownClientProperties {
 		return Arrays.stream(type.getRecordComponents())
 			.map((component) -> component.getName().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT))
 			.collect(Collectors.joining(", "));
+	}
+
+	private record UnknownKey(String key, Class<?> owner) {
 	}
 
 }
