@@ -95,7 +95,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 		if (IN_PROCESS_PRESENT && address.startsWith(IN_PROCESS_PREFIX)) {
 			return InProcessChannelBuilder.forName(address.substring(IN_PROCESS_PREFIX.length()));
 		}
-		return Grpc.newChannelBuilder(address, credentials(client));
+		return Grpc.newChannelBuilder(StaticNameResolverProvider.target(address), credentials(client));
 	}
 
 	private ChannelCredentials credentials(ClientProperties client) {

@@ -4,9 +4,11 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
@@ -42,12 +44,34 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
 		return Set.of(InetSocketAddress.class);
 	}
 
+	/**
+	 * The target to hand grpc-java for a client's address: {@code static://h1:p1,h2:p2} becomes
+	 * {@code static:///h1:p1,h2:p2}, since grpc-java parses targets as RFC 3986 URIs, whose authority holds a single
+	 * host and port. Any other address is returned unchanged.
+	 * @param address the address as configured
+	 * @return the target for {@code Grpc.newChannelBuilder}
+	 */
+	public static String target(String address) {
+		String prefix = SCHEME + "://";
+		if (!address.startsWith(prefix) || address.startsWith(prefix + "/")) {
+			return address;
+		}
+		String backends = Arrays.stream(address.substring(prefix.length()).split(","))
+			.map(String::trim)
+			.collect(Collectors.joining(","));
+		// Brackets of IPv6 literals are not allowed in a URI path unless percent-encoded.
+		return prefix + "/" + backends.replace("[", "%5B").replace("]", "%5D");
+	}
+
 	@Override
 	public NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
-		if (!SCHEME.equals(targetUri.getScheme()) || targetUri.getAuthority() == null) {
+		if (!SCHEME.equals(targetUri.getScheme())) {
 			return null;
 		}
-		return new StaticNameResolver(targetUri.getAuthority());
+		String backends = (targetUri.getAuthority() != null) ? targetUri.getAuthority()
+				: (targetUri.getPath() != null && targetUri.getPath().length() > 1) ? targetUri.getPath().substring(1)
+						: null;
+		return (backends != null) ? new StaticNameResolver(backends) : null;
 	}
 
 	private static final class StaticNameResolver extends NameResolver {
