@@ -39,8 +39,6 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	private static final String IN_PROCESS_PREFIX = "in-process:";
 
-	private static final String STATIC_PREFIX = StaticNameResolverProvider.SCHEME + "://";
-
 	private static final boolean IN_PROCESS_PRESENT = ClassUtils
 		.isPresent("io.grpc.inprocess.InProcessChannelBuilder", GrpcChannelFactory.class.getClassLoader());
 
@@ -97,11 +95,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 		if (isInProcess(client)) {
 			return InProcessChannels.forName(address.substring(IN_PROCESS_PREFIX.length()));
 		}
-		if (address.startsWith(STATIC_PREFIX)) {
-			String target = StaticNameResolverProvider.target(address.substring(STATIC_PREFIX.length()));
-			return Grpc.newChannelBuilder(target, credentials(client));
-		}
-		return Grpc.newChannelBuilder(address, credentials(client));
+		return Grpc.newChannelBuilder(StaticNameResolverProvider.target(address), credentials(client));
 	}
 
 	private static boolean isInProcess(ClientProperties client) {

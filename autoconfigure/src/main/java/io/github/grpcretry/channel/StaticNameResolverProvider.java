@@ -3,11 +3,12 @@ package io.github.grpcretry.channel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
@@ -23,22 +24,6 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
 
 	/** The URI scheme this provider resolves. */
 	public static final String SCHEME = "static";
-
-	/**
-	 * The target to build a channel for, from the backends of a {@code static://h1:p1,h2:p2} address. grpc-java
-	 * parses targets as RFC 3986 URIs, where {@code h1:p1,h2:p2} is no valid authority, so the backends go into the
-	 * path: {@code static:///h1:p1,h2:p2}.
-	 * @param backends the backends, such as {@code h1:p1,h2:p2}
-	 * @return the target
-	 */
-	public static String target(String backends) {
-		try {
-			return new URI(SCHEME, "", "/" + backends, null).toString();
-		}
-		catch (URISyntaxException ex) {
-			throw new IllegalArgumentException("Cannot make a target of the backends '" + backends + "'", ex);
-		}
-	}
 
 	@Override
 	protected boolean isAvailable() {
@@ -60,16 +45,34 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
 		return Set.of(InetSocketAddress.class);
 	}
 
+	/**
+	 * The target to hand grpc-java for a client's address: {@code static://h1:p1,h2:p2} becomes
+	 * {@code static:///h1:p1,h2:p2}, since grpc-java parses targets as RFC 3986 URIs, whose authority holds a single
+	 * host and port. Any other address is returned unchanged.
+	 * @param address the address as configured
+	 * @return the target for {@code Grpc.newChannelBuilder}
+	 */
+	public static String target(String address) {
+		String prefix = SCHEME + "://";
+		if (!address.startsWith(prefix) || address.startsWith(prefix + "/")) {
+			return address;
+		}
+		String backends = Arrays.stream(address.substring(prefix.length()).split(","))
+			.map(String::trim)
+			.collect(Collectors.joining(","));
+		// Brackets of IPv6 literals are not allowed in a URI path unless percent-encoded.
+		return prefix + "/" + backends.replace("[", "%5B").replace("]", "%5D");
+	}
+
 	@Override
 	public NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
 		if (!SCHEME.equals(targetUri.getScheme())) {
 			return null;
 		}
-		if (targetUri.getAuthority() != null) {
-			return new StaticNameResolver(targetUri.getAuthority());
-		}
-		String path = targetUri.getPath();
-		return (path != null && path.length() > 1) ? new StaticNameResolver(path.substring(1)) : null;
+		String backends = (targetUri.getAuthority() != null) ? targetUri.getAuthority()
+				: (targetUri.getPath() != null && targetUri.getPath().length() > 1) ? targetUri.getPath().substring(1)
+						: null;
+		return (backends != null) ? new StaticNameResolver(backends) : null;
 	}
 
 	private static final class StaticNameResolver extends NameResolver {

@@ -183,7 +183,7 @@ public final class GrpcClientPropertiesValidator {
 			}
 			List<String> codes = retry.retryableStatusCodes();
 			if (codes == null || codes.isEmpty()) {
-				add(policy + ".retryable-status-codes", null,
+				add(policy + ".retryable-status-codes", (codes != null) ? "" : null,
 						"is required: without it no failure is retried",
 						"list the codes to retry, such as [UNAVAILABLE]");
 			}

@@ -6,7 +6,6 @@ import java.util.function.Predicate;
 
 import io.github.grpcretry.properties.GrpcClientsProperties;
 
-import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
@@ -32,8 +31,7 @@ public final class GrpcClientPropertiesVerifier {
 	public static void verify(GrpcClientsProperties properties, Environment environment,
 			Predicate<String> sslBundleExists) {
 		Iterable<ConfigurationPropertySource> sources = ConfigurationPropertySources.get(environment);
-		List<Violation> violations = new ArrayList<>(UnknownClientProperties.find(sources,
-				new PropertySourcesPlaceholdersResolver(environment)));
+		List<Violation> violations = new ArrayList<>(UnknownClientProperties.find(sources));
 		for (Violation violation : new GrpcClientPropertiesValidator(sslBundleExists).validate(properties)) {
 			violations.add(withOrigin(violation, sources));
 		}

@@ -4,35 +4,28 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import io.github.grpcretry.properties.ClientProperties;
 import io.github.grpcretry.properties.GrpcClientsProperties;
-import io.github.grpcretry.properties.ServiceConfigDurationConverter;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.boot.context.properties.bind.BindException;
-import org.springframework.boot.context.properties.bind.BindHandler;
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.bind.PlaceholdersResolver;
-import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
-import org.springframework.boot.context.properties.source.ConfigurationPropertyState;
-import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
-import org.springframework.boot.convert.ApplicationConversionService;
+import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 
 /**
- * Finds properties under {@code grpc.clients} that bind to nothing, such as a misspelt {@code retry-polcy}: left
- * alone, such a key would silently leave a client without retries. Only {@code grpc.clients} is checked, so other
- * libraries' {@code grpc.*} properties are never reported.
+ * Finds properties under {@code grpc.clients} that name no property of a client, such as a misspelt
+ * {@code retry-polcy} or {@code name[0].metod}: left alone, such a key would silently leave a client without retries,
+ * or turn a one-method entry into a service-wide one. Every key is walked through the property records, in each
+ * source on its own, so that list elements another source overrides are not taken for misspellings. Only
+ * {@code grpc.clients} is checked, so other libraries' {@code grpc.*} properties are never reported.
  */
 public final class UnknownClientProperties {
 
@@ -45,76 +38,68 @@ public final class UnknownClientProperties {
 	}
 
 	/**
-	 * Binds {@code grpc.clients} again, strictly and one property source at a time, and reports every property that
-	 * nothing took. One source at a time, because Spring Boot binds a list from a single source: the elements of a
-	 * list that another source overrides are not misspelt.
-	 * @param sources the application's configuration property sources
-	 * @param placeholders resolves {@code ${...}} placeholders as the application does
-	 * @return a violation per unknown property, empty when every property binds
+	 * Reports every property under {@code grpc.clients.<name>} that names no property of a client.
+	 * @param sources the application's configuration property sources, most important first
+	 * @return a violation per unknown property, empty when every property is known
 	 */
-	public static List<Violation> find(Iterable<ConfigurationPropertySource> sources,
-			PlaceholdersResolver placeholders) {
-		ApplicationConversionService conversionService = new ApplicationConversionService();
-		conversionService.addConverter(new ServiceConfigDurationConverter());
-		Map<ConfigurationPropertyName, Violation> unknown = new LinkedHashMap<>();
+	public static List<Violation> find(Iterable<ConfigurationPropertySource> sources) {
+		Map<ConfigurationPropertyName, Violation> unknown = new TreeMap<>();
 		for (ConfigurationPropertySource source : sources) {
-			if (source.containsDescendantOf(CLIENTS) == ConfigurationPropertyState.ABSENT) {
-				continue;
-			}
-			try {
-				new Binder(List.of(source), placeholders, conversionService).bind(CLIENTS,
-						Bindable.mapOf(String.class, ClientProperties.class),
-						new NoUnboundElementsBindHandler(BindHandler.DEFAULT));
-			}
-			catch (BindException ex) {
-				// Any other failure is a value that does not convert, which the regular binding reports first.
-				if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
-					unbound.getUnboundProperties()
-						.forEach((property) -> unknown.putIfAbsent(property.getName(), violation(property)));
-				}
+			if (source instanceof IterableConfigurationPropertySource iterable) {
+				iterable.stream().filter(CLIENTS::isAncestorOf).forEach((name) -> {
+					UnknownKey key = unknownKey(name);
+					if (key != null) {
+						unknown.putIfAbsent(name, violation(iterable.getConfigurationProperty(name), key));
+					}
+				});
 			}
 		}
 		return List.copyOf(unknown.values());
 	}
 
-	private static Violation violation(ConfigurationProperty property) {
-		ConfigurationPropertyName name = property.getName();
+	private static Violation violation(ConfigurationProperty property, UnknownKey key) {
 		Object value = property.getValue();
 		String origin = (property.getOrigin() != null) ? property.getOrigin().toString() : null;
-		return new Violation(name.toString(), (value != null) ? value.toString() : null, origin,
-				"is not a property of a gRPC client, so it would be ignored", fix(name));
+		return new Violation(property.getName().toString(), (value != null) ? value.toString() : null, origin,
+				"is not a property of a gRPC client, so it would be ignored",
+				"check the spelling of '" + key.key() + "'; the keys there are " + keys(key.owner()));
 	}
 
-	private static String fix(ConfigurationPropertyName name) {
+	private static @Nullable UnknownKey unknownKey(ConfigurationPropertyName name) {
 		Class<?> type = ClientProperties.class;
+		String leaf = null;
 		for (int i = CLIENT_PROPERTY_START; i < name.getNumberOfElements(); i++) {
 			if (name.isNumericIndex(i)) {
 				continue;
 			}
+			String element = name.getElement(i, Form.ORIGINAL);
+			if (leaf != null) {
+				// A key below a plain value, such as address.host, binds to nothing.
+				return new UnknownKey(leaf + "." + element, type);
+			}
 			RecordComponent component = component(type, name.getElement(i, Form.UNIFORM));
 			if (component == null) {
-				return "check the spelling of '" + name.getElement(i, Form.ORIGINAL) + "'; the keys there are "
-						+ keys(type);
+				return new UnknownKey(element, type);
 			}
-			type = boundType(component);
-			if (type == null) {
-				break;
+			Class<?> recordType = recordType(component);
+			if (recordType != null) {
+				type = recordType;
+			}
+			else {
+				leaf = element;
 			}
 		}
-		return "remove it or check its spelling";
+		return null;
 	}
 
 	private static @Nullable RecordComponent component(Class<?> type, String uniformName) {
-		if (!type.isRecord()) {
-			return null;
-		}
 		return Arrays.stream(type.getRecordComponents())
 			.filter((component) -> component.getName().toLowerCase(Locale.ROOT).equals(uniformName))
 			.findFirst()
 			.orElse(null);
 	}
 
-	private static @Nullable Class<?> boundType(RecordComponent component) {
+	private static @Nullable Class<?> recordType(RecordComponent component) {
 		Type type = component.getGenericType();
 		if (type instanceof ParameterizedType parameterized && List.class.equals(parameterized.getRawType())
 				&& parameterized.getActualTypeArguments()[0] instanceof Class<?> element) {
@@ -127,6 +112,9 @@ public final class UnknownClientProperties {
 		return Arrays.stream(type.getRecordComponents())
 			.map((component) -> component.getName().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT))
 			.collect(Collectors.joining(", "));
+	}
+
+	private record UnknownKey(String key, Class<?> owner) {
 	}
 
 }

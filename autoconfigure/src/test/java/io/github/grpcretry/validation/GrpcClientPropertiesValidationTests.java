@@ -1,0 +1,415 @@
+package io.github.grpcretry.validation;
+
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
+import io.grpc.ManagedChannel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.junit.jupiter.params.provider.Arguments.argumentSet;
+
+/**
+ * A client configuration that breaks a rule never starts, and the start-up failure names the property, the value and
+ * the fix.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class GrpcClientPropertiesValidationTests {
+
+	private static final String CLIENT = "grpc.clients.echo.";
+
+	private static final String ENTRY = CLIENT + "method-config[0].";
+
+	private static final String RETRY = ENTRY + "retry-policy.";
+
+	private static final String HEDGING = ENTRY + "hedging-policy.";
+
+	private static final String NOT_SET = null;
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, GrpcRetryAutoConfiguration.class));
+
+	static Stream<Arguments> badValues() {
+		return Stream.of(
+				argumentSet("address is required", retrying().without(CLIENT + "address"), CLIENT + "address",
+						NOT_SET),
+				argumentSet("static:// backends are host:port",
+						retrying().with(CLIENT + "address", "static://127.0.0.1:50051,127.0.0.1"), CLIENT + "address",
+						"static://127.0.0.1:50051,127.0.0.1"),
+				argumentSet("static:// backend ports are in range",
+						retrying().with(CLIENT + "address", "static://127.0.0.1:50051,127.0.0.1:70000"),
+						CLIENT + "address", "static://127.0.0.1:50051,127.0.0.1:70000"),
+				argumentSet("ssl.bundle is rejected with plaintext", retrying().with(CLIENT + "ssl.bundle", "client"),
+						CLIENT + "ssl.bundle", "client"),
+				argumentSet("ssl.bundle must name a bundle",
+						retrying().with(CLIENT + "negotiation-type", "tls").with(CLIENT + "ssl.bundle", "missing"),
+						CLIENT + "ssl.bundle", "missing"),
+				argumentSet("retry max-attempts is at least 2", retrying().with(RETRY + "max-attempts", "1"),
+						RETRY + "max-attempts", "1"),
+				argumentSet("retry max-attempts is required", retrying().without(RETRY + "max-attempts"),
+						RETRY + "max-attempts", NOT_SET),
+				argumentSet("initial-backoff is greater than 0", retrying().with(RETRY + "initial-backoff", "0s"),
+						RETRY + "initial-backoff", "0s"),
+				argumentSet("initial-backoff is required", retrying().without(RETRY + "initial-backoff"),
+						RETRY + "initial-backoff", NOT_SET),
+				argumentSet("max-backoff is greater than 0", retrying().with(RETRY + "max-backoff", "-1ms"),
+						RETRY + "max-backoff", "-1ms"),
+				argumentSet("max-backoff is required", retrying().without(RETRY + "max-backoff"),
+						RETRY + "max-backoff", NOT_SET),
+				argumentSet("backoff-multiplier is greater than 0", retrying().with(RETRY + "backoff-multiplier", "0"),
+						RETRY + "backoff-multiplier", "0"),
+				argumentSet("backoff-multiplier is required", retrying().without(RETRY + "backoff-multiplier"),
+						RETRY + "backoff-multiplier", NOT_SET),
+				argumentSet("retryable-status-codes is not empty",
+						retrying().with(RETRY + "retryable-status-codes", ""), RETRY + "retryable-status-codes", ""),
+				argumentSet("retryable-status-codes is required", retrying().without(RETRY + "retryable-status-codes"),
+						RETRY + "retryable-status-codes", NOT_SET),
+				argumentSet("retryable status codes are real codes",
+						retrying().with(RETRY + "retryable-status-codes", "UNAVAILABLE,UNAVAILBLE"),
+						RETRY + "retryable-status-codes[1]", "UNAVAILBLE"),
+				argumentSet("OK is never retryable", retrying().with(RETRY + "retryable-status-codes", "OK"),
+						RETRY + "retryable-status-codes[0]", "OK"),
+				argumentSet("hedging max-attempts is at least 2", hedging().with(HEDGING + "max-attempts", "1"),
+						HEDGING + "max-attempts", "1"),
+				argumentSet("hedging-delay is not negative", hedging().with(HEDGING + "hedging-delay", "-1ms"),
+						HEDGING + "hedging-delay", "-1ms"),
+				argumentSet("hedging-delay is required", hedging().without(HEDGING + "hedging-delay"),
+						HEDGING + "hedging-delay", NOT_SET),
+				argumentSet("OK is never non-fatal (by number too)",
+						hedging().with(HEDGING + "non-fatal-status-codes", "UNAVAILABLE,0"),
+						HEDGING + "non-fatal-status-codes[1]", "0"),
+				argumentSet("non-fatal status codes are real codes",
+						hedging().with(HEDGING + "non-fatal-status-codes", "17"), HEDGING + "non-fatal-status-codes[0]",
+						"17"),
+				argumentSet("an entry has a retry-policy or a hedging-policy, not both",
+						retrying().with(HEDGING + "max-attempts", "3").with(HEDGING + "hedging-delay", "50ms"),
+						"grpc.clients.echo.method-config[0]", NOT_SET),
+				argumentSet("every name has a service", retrying().without(ENTRY + "name[0].service"),
+						ENTRY + "name[0].service", NOT_SET),
+				argumentSet("an entry names its calls",
+						retrying().without(ENTRY + "name[0].service").without(ENTRY + "name[0].method"),
+						ENTRY + "name", NOT_SET),
+				argumentSet("a method is named once per client",
+						retrying().with(CLIENT + "method-config[1].name[0].service", "echo.Echo")
+							.with(CLIENT + "method-config[1].name[0].method", "UnaryEcho")
+							.with(CLIENT + "method-config[1].timeout", "1s"),
+						CLIENT + "method-config[1].name[0]", "echo.Echo/UnaryEcho"),
+				argumentSet("a service-wide entry is named once per client",
+						retrying().without(ENTRY + "name[0].method")
+							.with(CLIENT + "method-config[1].name[0].service", "echo.Echo")
+							.with(CLIENT + "method-config[1].timeout", "1s"),
+						CLIENT + "method-config[1].name[0]", "echo.Echo/*"),
+				argumentSet("retry-throttling max-tokens is greater than 0",
+						throttled().with(CLIENT + "retry-throttling.max-tokens", "0"),
+						CLIENT + "retry-throttling.max-tokens", "0"),
+				argumentSet("retry-throttling max-tokens is at most 1000",
+						throttled().with(CLIENT + "retry-throttling.max-tokens", "1001"),
+						CLIENT + "retry-throttling.max-tokens", "1001"),
+				argumentSet("retry-throttling max-tokens is required",
+						throttled().without(CLIENT + "retry-throttling.max-tokens"),
+						CLIENT + "retry-throttling.max-tokens", NOT_SET),
+				argumentSet("retry-throttling token-ratio is greater than 0",
+						throttled().with(CLIENT + "retry-throttling.token-ratio", "0"),
+						CLIENT + "retry-throttling.token-ratio", "0"),
+				argumentSet("retry-throttling token-ratio has at most 3 decimal places",
+						throttled().with(CLIENT + "retry-throttling.token-ratio", "0.1234"),
+						CLIENT + "retry-throttling.token-ratio", "0.1234"),
+				argumentSet("retry-throttling token-ratio is required",
+						throttled().without(CLIENT + "retry-throttling.token-ratio"),
+						CLIENT + "retry-throttling.token-ratio", NOT_SET),
+				argumentSet("retry-buffer-size is greater than 0", retrying().with(CLIENT + "retry-buffer-size", "0"),
+						CLIENT + "retry-buffer-size", "0"),
+				argumentSet("per-rpc-buffer-limit is greater than 0",
+						retrying().with(CLIENT + "per-rpc-buffer-limit", "0KB"), CLIENT + "per-rpc-buffer-limit",
+						"0KB"),
+				argumentSet("max-request-message-bytes is not negative",
+						retrying().with(ENTRY + "max-request-message-bytes", "-1"), ENTRY + "max-request-message-bytes",
+						"-1"),
+				argumentSet("max-response-message-bytes fits an int",
+						retrying().with(ENTRY + "max-response-message-bytes", "2GB"),
+						ENTRY + "max-response-message-bytes", "2GB"),
+				argumentSet("max-inbound-message-size is not negative",
+						retrying().with(CLIENT + "max-inbound-message-size", "-1B"),
+						CLIENT + "max-inbound-message-size", "-1B"),
+				argumentSet("max-inbound-metadata-size fits an int",
+						retrying().with(CLIENT + "max-inbound-metadata-size", "3GB"),
+						CLIENT + "max-inbound-metadata-size", "3GB"),
+				argumentSet("timeout is greater than 0", retrying().with(ENTRY + "timeout", "0s"), ENTRY + "timeout",
+						"0s"),
+				argumentSet("shutdown-grace-period is not negative",
+						retrying().with(CLIENT + "shutdown-grace-period", "-1s"), CLIENT + "shutdown-grace-period",
+						"-1s"),
+				argumentSet("keep-alive time is greater than 0", retrying().with(CLIENT + "keep-alive.time", "0s"),
+						CLIENT + "keep-alive.time", "0s"),
+				argumentSet("keep-alive timeout is greater than 0",
+						retrying().with(CLIENT + "keep-alive.timeout", "0ms"), CLIENT + "keep-alive.timeout", "0ms"),
+				argumentSet("idle-timeout is greater than 0", retrying().with(CLIENT + "idle-timeout", "0s"),
+						CLIENT + "idle-timeout", "0s"),
+				argumentSet("a misspelt policy key is reported",
+						retrying().with(ENTRY + "retry-polcy.max-attempts", "4"),
+						"grpc.clients.echo.method-config[0].retry-polcy.max-attempts", "4"),
+				argumentSet("a misspelt method key is reported, not read as every method",
+						retrying().without(ENTRY + "name[0].method").with(ENTRY + "name[0].metod", "UnaryEcho"),
+						"grpc.clients.echo.method-config[0].name[0].metod", "UnaryEcho"),
+				argumentSet("a misspelt optional policy key is reported",
+						hedging().without(HEDGING + "non-fatal-status-codes")
+							.with(HEDGING + "non-fatal-status-code", "UNAVAILABLE"),
+						"grpc.clients.echo.method-config[0].hedging-policy.non-fatal-status-code", "UNAVAILABLE"),
+				argumentSet("a misspelt client key is reported", retrying().with(CLIENT + "adress", "localhost:50051"),
+						CLIENT + "adress", "localhost:50051"));
+	}
+
+	@ParameterizedTest
+	@MethodSource("badValues")
+	void badValueStopsStartUpNamingThePropertyAndTheValue(Config config, String property, String value) {
+		this.contextRunner.withPropertyValues(config.pairs()).run((context) -> {
+			assertThat(context).hasFailed();
+			Throwable failure = context.getStartupFailure();
+			assertThat(invalidProperties(failure).getViolations()).singleElement()
+				.satisfies((violation) -> assertThat(violation.property()).isEqualTo(property))
+				.satisfies((violation) -> assertThat(violation.value()).isEqualTo(value));
+			FailureAnalysis analysis = new InvalidGrpcClientPropertiesFailureAnalyzer().analyze(failure);
+			assertThat(analysis).isNotNull();
+			assertThat(analysis.getDescription()).contains("has 1 problem,")
+				.containsPattern(Pattern.quote("Property: " + property) + "\\s+Value:\\s+"
+						+ Pattern.quote((value != null) ? "\"" + value + "\"" : "(not set)"));
+			assertThat(analysis.getAction()).contains(property + ": ");
+		});
+	}
+
+	@ParameterizedTest
+	@MethodSource("validBoundaries")
+	void valueOnTheBoundaryStarts(Config config) {
+		this.contextRunner.withPropertyValues(config.pairs())
+			.run((context) -> assertThat(context).hasNotFailed().hasBean("echoManagedChannel"));
+	}
+
+	static Stream<Arguments> validBoundaries() {
+		return Stream.of(argumentSet("the retry configuration of the tests", retrying()),
+				argumentSet("the hedging configuration of the tests", hedging()),
+				argumentSet("max-tokens 1000", throttled().with(CLIENT + "retry-throttling.max-tokens", "1000")),
+				argumentSet("token-ratio 0.001", throttled().with(CLIENT + "retry-throttling.token-ratio", "0.001")),
+				argumentSet("retry max-attempts 2", retrying().with(RETRY + "max-attempts", "2")),
+				argumentSet("hedging max-attempts 2", hedging().with(HEDGING + "max-attempts", "2")),
+				argumentSet("hedging-delay 0s", hedging().with(HEDGING + "hedging-delay", "0s")),
+				argumentSet("message bytes 0", retrying().with(ENTRY + "max-request-message-bytes", "0")
+					.with(ENTRY + "max-response-message-bytes", "0")),
+				argumentSet("message bytes 2GB - 1B",
+						retrying().with(ENTRY + "max-request-message-bytes", "2147483647")),
+				argumentSet("shutdown-grace-period 0s", retrying().with(CLIENT + "shutdown-grace-period", "0s")),
+				argumentSet("static:// backends", retrying().with(CLIENT + "address",
+						"static://127.0.0.1:50051, 127.0.0.1:50052,[::1]:50053")));
+	}
+
+	@Test
+	void misspeltRequiredKeyReportsTheKeyAndTheFieldItLeftEmpty() {
+		this.contextRunner
+			.withPropertyValues(retrying().without(RETRY + "max-attempts").with(RETRY + "max-attemps", "4").pairs())
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(invalidProperties(context.getStartupFailure()).getViolations())
+					.extracting(Violation::property, Violation::value)
+					.containsExactlyInAnyOrder(tuple(RETRY + "max-attemps", "4"), tuple(RETRY + "max-attempts", null));
+				FailureAnalysis analysis = new InvalidGrpcClientPropertiesFailureAnalyzer()
+					.analyze(context.getStartupFailure());
+				assertThat(analysis.getAction()).contains(RETRY + "max-attemps: check the spelling of 'max-attemps'")
+					.contains("max-attempts");
+			});
+	}
+
+	@Test
+	void everyProblemIsReportedInOneFailure() {
+		Config config = retrying().without(CLIENT + "address")
+			.with(RETRY + "max-attempts", "1")
+			.with(RETRY + "initial-backoff", "0s")
+			.with(RETRY + "retryable-status-codes", "UNAVAILABLE,OK")
+			.with(ENTRY + "retry-polcy.max-attempts", "4")
+			.with("grpc.clients.other.method-config[0].name[0].method", "UnaryEcho");
+		this.contextRunner.withPropertyValues(config.pairs()).run((context) -> {
+			assertThat(context).hasFailed();
+			List<String> properties = List.of(CLIENT + "address", RETRY + "max-attempts", RETRY + "initial-backoff",
+					RETRY + "retryable-status-codes[1]", ENTRY + "retry-polcy.max-attempts",
+					"grpc.clients.other.address", "grpc.clients.other.method-config[0].name[0].service");
+			assertThat(invalidProperties(context.getStartupFailure()).getViolations()).extracting(Violation::property)
+				.containsExactlyInAnyOrderElementsOf(properties);
+			FailureAnalysis analysis = new InvalidGrpcClientPropertiesFailureAnalyzer()
+				.analyze(context.getStartupFailure());
+			assertThat(analysis.getDescription()).contains("has 7 problems,");
+			properties.forEach((property) -> assertThat(analysis.getDescription()).contains("Property: " + property));
+		});
+	}
+
+	@Test
+	void configurationUsingEveryPropertyStarts() {
+		Config everyProperty = retrying().with(CLIENT + "address", "static://127.0.0.1:50051,127.0.0.1:50052")
+			.with(CLIENT + "load-balancing-policy", "pick_first")
+			.with(CLIENT + "service-config-lookup", "true")
+			.with(CLIENT + "retry-throttling.max-tokens", "10")
+			.with(CLIENT + "retry-throttling.token-ratio", "0.1")
+			.with(CLIENT + "retry-buffer-size", "8MB")
+			.with(CLIENT + "per-rpc-buffer-limit", "512KB")
+			.with(CLIENT + "shutdown-grace-period", "5s")
+			.with(CLIENT + "keep-alive.time", "30s")
+			.with(CLIENT + "keep-alive.timeout", "20s")
+			.with(CLIENT + "keep-alive.without-calls", "true")
+			.with(CLIENT + "idle-timeout", "30m")
+			.with(CLIENT + "max-inbound-message-size", "8MB")
+			.with(CLIENT + "max-inbound-metadata-size", "16KB")
+			.with(CLIENT + "user-agent", "validation-tests")
+			.with(ENTRY + "timeout", "2.5s")
+			.with(ENTRY + "wait-for-ready", "true")
+			.with(ENTRY + "max-request-message-bytes", "1MB")
+			.with(ENTRY + "max-response-message-bytes", "4MB")
+			.with(CLIENT + "method-config[1].name[0].service", "echo.Echo")
+			.with(CLIENT + "method-config[1].name[0].method", "OtherEcho")
+			.with(CLIENT + "method-config[1].hedging-policy.max-attempts", "7")
+			.with(CLIENT + "method-config[1].hedging-policy.hedging-delay", ".05s")
+			.with(CLIENT + "method-config[1].hedging-policy.non-fatal-status-codes", "unavailable,resource-exhausted")
+			.with(CLIENT + "method-config[2].name[0].service", "echo.Echo")
+			.with(CLIENT + "method-config[2].timeout", "10s");
+		this.contextRunner.withPropertyValues(everyProperty.pairs()).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context.getBean("echoManagedChannel", ManagedChannel.class).authority())
+				.isEqualTo("127.0.0.1:50051");
+		});
+	}
+
+	@Test
+	void sslBundleThatExistsStarts(@TempDir Path directory) throws Exception {
+		Path trustStore = directory.resolve("empty.p12");
+		KeyStore empty = KeyStore.getInstance("PKCS12");
+		empty.load(null, null);
+		try (OutputStream out = Files.newOutputStream(trustStore)) {
+			empty.store(out, "secret".toCharArray());
+		}
+		this.contextRunner
+			.withPropertyValues(retrying().with(CLIENT + "negotiation-type", "tls")
+				.with(CLIENT + "ssl.bundle", "client")
+				.with("spring.ssl.bundle.jks.client.truststore.location", trustStore.toUri().toString())
+				.with("spring.ssl.bundle.jks.client.truststore.password", "secret")
+				.with("spring.ssl.bundle.jks.client.truststore.type", "PKCS12")
+				.pairs())
+			.run((context) -> assertThat(context).hasNotFailed().hasBean("echoManagedChannel"));
+	}
+
+	@Test
+	void otherLibrariesGrpcPropertiesAreNotReported() {
+		this.contextRunner
+			.withPropertyValues(retrying().with("grpc.server.port", "9090")
+				.with("grpc.client.foo.address", "localhost:9090")
+				.with("grpc.client.foo.retry-polcy", "on")
+				.with("grpc.clientsx.foo", "bar")
+				.pairs())
+			.run((context) -> assertThat(context).hasNotFailed().hasBean("echoManagedChannel"));
+	}
+
+	@Test
+	void failureReportOfARealApplicationNamesThePropertyTheValueAndTheFix(CapturedOutput output) {
+		SpringApplicationBuilder application = new SpringApplicationBuilder(EmptyConfig.class)
+			.web(WebApplicationType.NONE)
+			.properties("spring.main.banner-mode=off")
+			.properties(retrying().with(RETRY + "max-attempts", "1").pairs());
+		assertThatException().isThrownBy(() -> application.run());
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains("Property: grpc.clients.echo.method-config[0].retry-policy.max-attempts")
+			.contains("Value:    \"1\"")
+			.contains("Reason:   must be at least 2")
+			.contains("grpc.clients.echo.method-config[0].retry-policy.max-attempts: set it to 2 or more");
+	}
+
+	private static InvalidGrpcClientPropertiesException invalidProperties(Throwable failure) {
+		for (Throwable candidate = failure; candidate != null; candidate = candidate.getCause()) {
+			if (candidate instanceof InvalidGrpcClientPropertiesException invalid) {
+				return invalid;
+			}
+		}
+		throw new AssertionError("Start-up failed, but not with InvalidGrpcClientPropertiesException", failure);
+	}
+
+	private static Config retrying() {
+		return new Config().with(CLIENT + "address", "localhost:50051")
+			.with(CLIENT + "negotiation-type", "plaintext")
+			.with(ENTRY + "name[0].service", "echo.Echo")
+			.with(ENTRY + "name[0].method", "UnaryEcho")
+			.with(RETRY + "max-attempts", "4")
+			.with(RETRY + "initial-backoff", ".01s")
+			.with(RETRY + "max-backoff", ".01s")
+			.with(RETRY + "backoff-multiplier", "1.0")
+			.with(RETRY + "retryable-status-codes", "UNAVAILABLE");
+	}
+
+	private static Config hedging() {
+		return retrying().without(RETRY + "max-attempts")
+			.without(RETRY + "initial-backoff")
+			.without(RETRY + "max-backoff")
+			.without(RETRY + "backoff-multiplier")
+			.without(RETRY + "retryable-status-codes")
+			.with(HEDGING + "max-attempts", "3")
+			.with(HEDGING + "hedging-delay", "50ms")
+			.with(HEDGING + "non-fatal-status-codes", "UNAVAILABLE");
+	}
+
+	private static Config throttled() {
+		return retrying().with(CLIENT + "retry-throttling.max-tokens", "10")
+			.with(CLIENT + "retry-throttling.token-ratio", "0.1");
+	}
+
+	/**
+	 * Properties as a user writes them, changed one at a time from a valid configuration.
+	 */
+	static final class Config {
+
+		private final Map<String, String> properties = new LinkedHashMap<>();
+
+		Config with(String name, String value) {
+			this.properties.put(name, value);
+			return this;
+		}
+
+		Config without(String name) {
+			assertThat(this.properties.remove(name)).as("property %s to remove", name).isNotNull();
+			return this;
+		}
+
+		String[] pairs() {
+			List<String> pairs = new ArrayList<>();
+			this.properties.forEach((name, value) -> pairs.add(name + "=" + value));
+			return pairs.toArray(String[]::new);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	static class EmptyConfig {
+
+	}
+
+}
