@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -41,8 +40,9 @@ public final class GrpcRetryAutoConfiguration {
 		return new ServiceConfigDurationConverter();
 	}
 
+	// Not replaceable: the channel beans are made by this bean, by name, and it verifies the properties first.
+	// GrpcChannelBuilderCustomizer beans are the way to change how channels are built.
 	@Bean(destroyMethod = "close")
-	@ConditionalOnMissingBean
 	GrpcChannelFactory grpcChannelFactory(GrpcClientsProperties properties, Environment environment,
 			ObjectProvider<SslBundles> sslBundles, ObjectProvider<GrpcChannelBuilderCustomizer> customizers) {
 		SslBundles bundles = sslBundles.getIfAvailable();
