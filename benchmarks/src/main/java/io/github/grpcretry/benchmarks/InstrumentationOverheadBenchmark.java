@@ -1,0 +1,154 @@
+package io.github.grpcretry.benchmarks;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.github.grpcretry.benchmarks.echo.EchoGrpc;
+import io.github.grpcretry.benchmarks.echo.EchoRequest;
+import io.github.grpcretry.benchmarks.echo.EchoResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.opentelemetry.GrpcOpenTelemetry;
+import io.micrometer.core.instrument.binder.grpc.MetricCollectingClientInterceptor;
+import io.micrometer.core.instrument.binder.grpc.ObservationGrpcClientInterceptor;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What instrumentation costs per unary call: a plain grpc-java channel ({@code raw}) beside the starter's channel
+ * and the instrumentation a user would otherwise install, all with the same service config (a retry policy that a
+ * server answering OK never triggers). Run with {@code -prof gc} for the bytes allocated per call.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class InstrumentationOverheadBenchmark {
+
+	private static final EchoRequest REQUEST = EchoRequest.newBuilder().setMessage("hello").build();
+
+	@Param({ "inprocess", "netty" })
+	public String transport;
+
+	private EchoBackend backend;
+
+	private StarterChannels starterChannels;
+
+	private SdkMeterProvider meterProvider;
+
+	private ManagedChannel[] channels;
+
+	private EchoGrpc.EchoBlockingStub raw;
+
+	private EchoGrpc.EchoBlockingStub starter;
+
+	private EchoGrpc.EchoBlockingStub micrometerMetrics;
+
+	private EchoGrpc.EchoBlockingStub micrometerObservation;
+
+	private EchoGrpc.EchoBlockingStub grpcOpenTelemetry;
+
+	@Setup(Level.Trial)
+	public void start() {
+		Transport kind = Transport.valueOf(this.transport.toUpperCase(java.util.Locale.ROOT));
+		this.backend = EchoBackend.alwaysOk(kind);
+		this.starterChannels = StarterChannels.start(
+				StarterChannels.clientWithRetryPolicy("echo", this.backend.address()), new SimpleMeterRegistry(),
+				kind == Transport.INPROCESS);
+
+		ManagedChannel rawChannel = rawBuilder().build();
+
+		ManagedChannel micrometerMetricsChannel = rawBuilder()
+			.intercept(new MetricCollectingClientInterceptor(new SimpleMeterRegistry()))
+			.build();
+
+		// As Spring Boot 4.1 wires it: an ObservationRegistry whose observations become meters.
+		ObservationRegistry observationRegistry = ObservationRegistry.create();
+		observationRegistry.observationConfig()
+			.observationHandler(new DefaultMeterObservationHandler(new SimpleMeterRegistry()));
+		ManagedChannel micrometerObservationChannel = rawBuilder()
+			.intercept(new ObservationGrpcClientInterceptor(observationRegistry))
+			.build();
+
+		// gRFC A96's retry metrics are off by default in grpc-java; they are what this starter counts.
+		this.meterProvider = SdkMeterProvider.builder().registerMetricReader(InMemoryMetricReader.create()).build();
+		GrpcOpenTelemetry openTelemetry = GrpcOpenTelemetry.newBuilder()
+			.sdk(OpenTelemetrySdk.builder().setMeterProvider(this.meterProvider).build())
+			.enableMetrics(List.of("grpc.client.call.retries", "grpc.client.call.transparent_retries",
+					"grpc.client.call.hedges", "grpc.client.call.retry_delay"))
+			.build();
+		ManagedChannelBuilder<?> openTelemetryBuilder = rawBuilder();
+		openTelemetry.configureChannelBuilder(openTelemetryBuilder);
+		ManagedChannel openTelemetryChannel = openTelemetryBuilder.build();
+
+		this.channels = new ManagedChannel[] { rawChannel, micrometerMetricsChannel, micrometerObservationChannel,
+				openTelemetryChannel };
+		this.raw = EchoGrpc.newBlockingStub(rawChannel);
+		this.starter = EchoGrpc.newBlockingStub(this.starterChannels.channel("echo"));
+		this.micrometerMetrics = EchoGrpc.newBlockingStub(micrometerMetricsChannel);
+		this.micrometerObservation = EchoGrpc.newBlockingStub(micrometerObservationChannel);
+		this.grpcOpenTelemetry = EchoGrpc.newBlockingStub(openTelemetryChannel);
+	}
+
+	private ManagedChannelBuilder<?> rawBuilder() {
+		return this.backend.rawChannelBuilder()
+			.enableRetry()
+			.disableServiceConfigLookUp()
+			.defaultServiceConfig(StarterChannels.serviceConfigWithRetryPolicy());
+	}
+
+	@TearDown(Level.Trial)
+	public void stop() throws InterruptedException {
+		for (ManagedChannel channel : this.channels) {
+			channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+		}
+		this.starterChannels.close();
+		this.meterProvider.close();
+		this.backend.close();
+	}
+
+	@Benchmark
+	public EchoResponse raw() {
+		return this.raw.unaryEcho(REQUEST);
+	}
+
+	@Benchmark
+	public EchoResponse starter() {
+		return this.starter.unaryEcho(REQUEST);
+	}
+
+	@Benchmark
+	public EchoResponse micrometerMetrics() {
+		return this.micrometerMetrics.unaryEcho(REQUEST);
+	}
+
+	@Benchmark
+	public EchoResponse micrometerObservation() {
+		return this.micrometerObservation.unaryEcho(REQUEST);
+	}
+
+	@Benchmark
+	public EchoResponse grpcOpenTelemetry() {
+		return this.grpcOpenTelemetry.unaryEcho(REQUEST);
+	}
+
+}

@@ -1,0 +1,5 @@
+/**
+ * JMH benchmarks of the starter's channels beside a plain grpc-java channel and the instrumentation users would
+ * otherwise install.
+ */
+package io.github.grpcretry.benchmarks;
