@@ -12,6 +12,7 @@ import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -40,6 +41,8 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 
 	private final String client;
 
+	private final Clock clock;
+
 	private final Map<String, MethodMeters> methods = new ConcurrentHashMap<>();
 
 	/**
@@ -50,13 +53,13 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 	public AttemptMetricsInterceptor(MeterRegistry registry, String client) {
 		this.registry = registry;
 		this.client = client;
+		this.clock = registry.config().clock();
 	}
 
 	@Override
 	public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
 			CallOptions callOptions, Channel next) {
-		CallAttempts attempts = new CallAttempts(methodMeters(method.getFullMethodName()),
-				this.registry.config().clock());
+		CallAttempts attempts = new CallAttempts(methodMeters(method.getFullMethodName()), this.clock);
 		return new SimpleForwardingClientCall<>(next.newCall(method, callOptions.withStreamTracerFactory(attempts))) {
 
 			@Override

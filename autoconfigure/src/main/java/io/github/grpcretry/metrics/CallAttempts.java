@@ -41,12 +41,12 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 	@Override
 	public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
 		AttemptKind kind = AttemptKind.of(info);
-		synchronized (this) {
-			switch (kind) {
-				case RETRY -> this.retries++;
-				case HEDGE -> this.hedges++;
-				case TRANSPARENT_RETRY -> this.transparentRetries++;
-				default -> {
+		if (kind != AttemptKind.INITIAL) {
+			synchronized (this) {
+				switch (kind) {
+					case RETRY -> this.retries++;
+					case HEDGE -> this.hedges++;
+					default -> this.transparentRetries++;
 				}
 			}
 		}
@@ -54,8 +54,9 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 	}
 
 	// grpc-java creates a retry's tracer before its backoff, so an attempt is in flight from its headers on.
-	private void attemptSent() {
-		long now = this.clock.monotonicTime();
+	private void attemptSent(AttemptKind kind) {
+		// A call's first attempt follows no wait; the common single-attempt call takes no clock read here.
+		long now = (kind != AttemptKind.INITIAL) ? this.clock.monotonicTime() : 0;
 		synchronized (this) {
 			if (this.inFlight == 0 && this.idleSinceNanos >= 0) {
 				this.retryDelayNanos += now - this.idleSinceNanos;
@@ -86,6 +87,10 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 
 	private void attemptClosed(AttemptKind kind, Status status, boolean sent) {
 		this.meters.attempt(kind, status.getCode()).increment();
+		if (status.isOk()) {
+			// An OK attempt ends its call: no wait for another attempt can follow it.
+			return;
+		}
 		long now = this.clock.monotonicTime();
 		synchronized (this) {
 			if (sent && --this.inFlight == 0) {
@@ -111,7 +116,7 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		@Override
 		public void outboundHeaders() {
 			this.sent = true;
-			attemptSent();
+			attemptSent(this.kind);
 		}
 
 		@Override
