@@ -48,6 +48,19 @@ public final class StarterChannels implements AutoCloseable {
 	}
 
 	/**
+	 * The properties of one plaintext client without any method config: no retry, no hedging.
+	 * @param client the client's name
+	 * @param address the client's address
+	 * @return the properties
+	 */
+	public static Map<String, Object> client(String client, String address) {
+		Map<String, Object> properties = new LinkedHashMap<>();
+		properties.put(prefix(client) + "address", address);
+		properties.put(prefix(client) + "negotiation-type", "plaintext");
+		return properties;
+	}
+
+	/**
 	 * The properties of one client with the benchmarks' retry policy, which a server that always answers OK never
 	 * triggers.
 	 * @param client the client's name
@@ -55,34 +68,76 @@ public final class StarterChannels implements AutoCloseable {
 	 * @return the properties
 	 */
 	public static Map<String, Object> clientWithRetryPolicy(String client, String address) {
-		String prefix = "grpc.clients." + client + ".";
-		Map<String, Object> properties = new LinkedHashMap<>();
-		properties.put(prefix + "address", address);
-		properties.put(prefix + "negotiation-type", "plaintext");
-		properties.put(prefix + "method-config[0].name[0].service", "echo.Echo");
-		properties.put(prefix + "method-config[0].retry-policy.max-attempts", "3");
-		properties.put(prefix + "method-config[0].retry-policy.initial-backoff", "1ms");
-		properties.put(prefix + "method-config[0].retry-policy.max-backoff", "1ms");
-		properties.put(prefix + "method-config[0].retry-policy.backoff-multiplier", "1.0");
-		properties.put(prefix + "method-config[0].retry-policy.retryable-status-codes", "UNAVAILABLE");
+		return clientWithRetryPolicy(client, address, "0.001s");
+	}
+
+	/**
+	 * The properties of one client with the benchmarks' retry policy (3 attempts on {@code UNAVAILABLE}) and the
+	 * given backoff.
+	 * @param client the client's name
+	 * @param address the client's address
+	 * @param backoff initial and maximum backoff, in the protobuf form ({@code 0.001s}) both forms accept
+	 * @return the properties
+	 */
+	public static Map<String, Object> clientWithRetryPolicy(String client, String address, String backoff) {
+		String prefix = prefix(client) + "method-config[0].";
+		Map<String, Object> properties = client(client, address);
+		properties.put(prefix + "name[0].service", "echo.Echo");
+		properties.put(prefix + "retry-policy.max-attempts", "3");
+		properties.put(prefix + "retry-policy.initial-backoff", backoff);
+		properties.put(prefix + "retry-policy.max-backoff", backoff);
+		properties.put(prefix + "retry-policy.backoff-multiplier", "1.0");
+		properties.put(prefix + "retry-policy.retryable-status-codes", "UNAVAILABLE");
 		return properties;
 	}
 
 	/**
-	 * The same retry policy as {@link #clientWithRetryPolicy}, as grpc-java's service-config map.
+	 * The properties of one client with a hedging policy for the echo service.
+	 * @param client the client's name
+	 * @param address the client's address
+	 * @param maxAttempts the attempts of a call, the first included
+	 * @param hedgingDelay the delay before each further attempt, such as {@code 2ms}
+	 * @return the properties
+	 */
+	public static Map<String, Object> clientWithHedgingPolicy(String client, String address, int maxAttempts,
+			String hedgingDelay) {
+		String prefix = prefix(client) + "method-config[0].";
+		Map<String, Object> properties = client(client, address);
+		properties.put(prefix + "name[0].service", "echo.Echo");
+		properties.put(prefix + "hedging-policy.max-attempts", String.valueOf(maxAttempts));
+		properties.put(prefix + "hedging-policy.hedging-delay", hedgingDelay);
+		return properties;
+	}
+
+	/**
+	 * The same retry policy as {@link #clientWithRetryPolicy(String, String)}, as grpc-java's service-config map.
 	 * @return the service config
 	 */
 	public static Map<String, Object> serviceConfigWithRetryPolicy() {
+		return serviceConfigWithRetryPolicy("0.001s");
+	}
+
+	/**
+	 * The same retry policy as {@link #clientWithRetryPolicy(String, String, String)}, as grpc-java's
+	 * service-config map.
+	 * @param backoff initial and maximum backoff, such as {@code 0.001s}
+	 * @return the service config
+	 */
+	public static Map<String, Object> serviceConfigWithRetryPolicy(String backoff) {
 		Map<String, Object> retryPolicy = new LinkedHashMap<>();
 		retryPolicy.put("maxAttempts", 3.0);
-		retryPolicy.put("initialBackoff", "0.001s");
-		retryPolicy.put("maxBackoff", "0.001s");
+		retryPolicy.put("initialBackoff", backoff);
+		retryPolicy.put("maxBackoff", backoff);
 		retryPolicy.put("backoffMultiplier", 1.0);
 		retryPolicy.put("retryableStatusCodes", List.of("UNAVAILABLE"));
 		Map<String, Object> methodConfig = new LinkedHashMap<>();
 		methodConfig.put("name", List.of(Map.of("service", "echo.Echo")));
 		methodConfig.put("retryPolicy", retryPolicy);
 		return Map.of("methodConfig", List.of(methodConfig));
+	}
+
+	private static String prefix(String client) {
+		return "grpc.clients." + client + ".";
 	}
 
 	/**
@@ -92,6 +147,14 @@ public final class StarterChannels implements AutoCloseable {
 	 */
 	public ManagedChannel channel(String client) {
 		return this.context.getBean(client + "ManagedChannel", ManagedChannel.class);
+	}
+
+	/**
+	 * How many channels the context built.
+	 * @return the number of {@link ManagedChannel} beans
+	 */
+	public int channelCount() {
+		return this.context.getBeansOfType(ManagedChannel.class).size();
 	}
 
 	@Override

@@ -1,0 +1,73 @@
+package io.github.grpcretry.benchmarks;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What each configured client adds to an application's start-up: the time to start and close a context with the
+ * starter's auto-configuration, a {@code SimpleMeterRegistry} and {@code clients} clients, each with a retry policy
+ * and pointing at a closed port (channels connect lazily, so nothing is dialled). The cost of one client is
+ * {@code (t(100) - t(1)) / 99}; {@code clients=0} is the context alone.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 20)
+@Measurement(iterations = 20)
+@Fork(3)
+public class StartupBenchmark {
+
+	@Param({ "0", "1", "10", "100" })
+	public int clients;
+
+	private Map<String, Object> properties;
+
+	@Setup(Level.Trial)
+	public void configure() {
+		String address = "127.0.0.1:" + closedPort();
+		this.properties = new LinkedHashMap<>();
+		for (int i = 0; i < this.clients; i++) {
+			this.properties.putAll(StarterChannels.clientWithRetryPolicy("client" + i, address));
+		}
+		try (StarterChannels context = StarterChannels.start(this.properties, new SimpleMeterRegistry(), false)) {
+			if (context.channelCount() != this.clients) {
+				throw new IllegalStateException(
+						"Expected " + this.clients + " channels but the context built " + context.channelCount());
+			}
+		}
+	}
+
+	@Benchmark
+	public void startAndClose() {
+		StarterChannels.start(this.properties, new SimpleMeterRegistry(), false).close();
+	}
+
+	private static int closedPort() {
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+}
