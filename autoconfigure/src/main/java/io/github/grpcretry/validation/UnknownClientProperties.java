@@ -4,6 +4,7 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,6 +34,20 @@ public final class UnknownClientProperties {
 		.of(GrpcClientsProperties.CLIENTS);
 
 	private static final int CLIENT_PROPERTY_START = CLIENTS.getNumberOfElements() + 1;
+
+	// Asked for every element of every property name: read each record's components (and generic types) once.
+	private static final ClassValue<Map<String, Component>> COMPONENTS = new ClassValue<>() {
+
+		@Override
+		protected Map<String, Component> computeValue(Class<?> type) {
+			Map<String, Component> components = new HashMap<>();
+			for (RecordComponent component : type.getRecordComponents()) {
+				components.put(component.getName().toLowerCase(Locale.ROOT), new Component(recordType(component)));
+			}
+			return Map.copyOf(components);
+		}
+
+	};
 
 	private UnknownClientProperties() {
 	}
@@ -77,11 +92,11 @@ public final class UnknownClientProperties {
 				// A key below a plain value, such as address.host, binds to nothing.
 				return new UnknownKey(leaf + "." + element, type);
 			}
-			RecordComponent component = component(type, name.getElement(i, Form.UNIFORM));
+			Component component = COMPONENTS.get(type).get(name.getElement(i, Form.UNIFORM));
 			if (component == null) {
 				return new UnknownKey(element, type);
 			}
-			Class<?> recordType = recordType(component);
+			Class<?> recordType = component.recordType();
 			if (recordType != null) {
 				type = recordType;
 			}
@@ -90,13 +105,6 @@ public final class UnknownClientProperties {
 			}
 		}
 		return null;
-	}
-
-	private static @Nullable RecordComponent component(Class<?> type, String uniformName) {
-		return Arrays.stream(type.getRecordComponents())
-			.filter((component) -> component.getName().toLowerCase(Locale.ROOT).equals(uniformName))
-			.findFirst()
-			.orElse(null);
 	}
 
 	private static @Nullable Class<?> recordType(RecordComponent component) {
@@ -115,6 +123,10 @@ public final class UnknownClientProperties {
 	}
 
 	private record UnknownKey(String key, Class<?> owner) {
+	}
+
+	/** A property of a record: {@code recordType} when it holds a record or a list of them, else a plain value. */
+	private record Component(@Nullable Class<?> recordType) {
 	}
 
 }

@@ -58,7 +58,9 @@ public final class EchoBackend implements AutoCloseable {
 				? InProcessServerBuilder.forName(this.inProcessName).directExecutor()
 				: NettyServerBuilder.forPort(0);
 		try {
-			this.server = builder.addService(ServerInterceptors.intercept(this.echo, new CountStreams())).build().start();
+			this.server = builder.addService(ServerInterceptors.intercept(this.echo, new CountStreams()))
+				.build()
+				.start();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);

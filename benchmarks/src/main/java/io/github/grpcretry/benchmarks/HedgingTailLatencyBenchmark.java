@@ -59,7 +59,7 @@ public class HedgingTailLatencyBenchmark {
 
 	private static final long SEED = 20240601L;
 
-	// Far more requests than a run makes (about 1000 a second); the draw repeats past it.
+	// Far more requests than a run makes (under 1000 a second); the draw repeats past it.
 	private static final int DRAWN_REQUESTS = 1 << 22;
 
 	/** The starter's {@code hedging-delay}: about the 95th percentile of a normal answer here (1 ms plus loopback). */

@@ -9,8 +9,8 @@ import io.github.grpcretry.channel.GrpcChannelBuilderCustomizer;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.springframework.boot.env.OriginTrackedMapPropertySource;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
-import org.springframework.core.env.MapPropertySource;
 
 /**
  * Starts the starter's auto-configuration as an application would, with {@code grpc.clients.*} properties, and
@@ -34,7 +34,10 @@ public final class StarterChannels implements AutoCloseable {
 	 */
 	public static StarterChannels start(Map<String, Object> properties, MeterRegistry registry, boolean inProcess) {
 		AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
-		context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("benchmark", properties));
+		// Immutable, as Spring Boot loads application.yml; a mutable source is re-read by the binder at every lookup.
+		context.getEnvironment()
+			.getPropertySources()
+			.addFirst(new OriginTrackedMapPropertySource("benchmark", Map.copyOf(properties), true));
 		if (registry != null) {
 			context.registerBean(MeterRegistry.class, () -> registry);
 		}

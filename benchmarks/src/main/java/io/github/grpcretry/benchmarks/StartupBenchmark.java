@@ -20,6 +20,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -27,27 +28,41 @@ import org.openjdk.jmh.annotations.Warmup;
  * starter's auto-configuration, a {@code SimpleMeterRegistry} and {@code clients} clients, each with a retry policy
  * and pointing at a closed port (channels connect lazily, so nothing is dialled). The cost of one client is
  * {@code (t(100) - t(1)) / 99}; {@code clients=0} is the context alone.
+ *
+ * <p>Binding and building a client gets faster as the JIT compiles it, so that a run with more clients would also be
+ * a run with warmer code. Each trial therefore first starts {@code warmupContexts} contexts of 100 clients, the same
+ * for every client count. {@code -p warmupContexts=0 -wi 0 -i 1 -f 20} measures instead what an application sees:
+ * the first start in a fresh JVM.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 20)
-@Measurement(iterations = 20)
+@Measurement(iterations = 30)
 @Fork(3)
 public class StartupBenchmark {
 
 	@Param({ "0", "1", "10", "100" })
 	public int clients;
 
+	@Param({ "30" })
+	public int warmupContexts;
+
 	private Map<String, Object> properties;
 
 	@Setup(Level.Trial)
 	public void configure() {
 		String address = "127.0.0.1:" + closedPort();
-		this.properties = new LinkedHashMap<>();
-		for (int i = 0; i < this.clients; i++) {
-			this.properties.putAll(StarterChannels.clientWithRetryPolicy("client" + i, address));
+		Map<String, Object> warmup = clients(100, address);
+		for (int i = 0; i < this.warmupContexts; i++) {
+			StarterChannels.start(warmup, new SimpleMeterRegistry(), false).close();
 		}
+		this.properties = clients(this.clients, address);
+	}
+
+	// After the runs, so that with warmupContexts=0 the first measured start is the JVM's first.
+	@TearDown(Level.Trial)
+	public void checkChannelsWereBuilt() {
 		try (StarterChannels context = StarterChannels.start(this.properties, new SimpleMeterRegistry(), false)) {
 			if (context.channelCount() != this.clients) {
 				throw new IllegalStateException(
@@ -59,6 +74,14 @@ public class StartupBenchmark {
 	@Benchmark
 	public void startAndClose() {
 		StarterChannels.start(this.properties, new SimpleMeterRegistry(), false).close();
+	}
+
+	private static Map<String, Object> clients(int count, String address) {
+		Map<String, Object> properties = new LinkedHashMap<>();
+		for (int i = 0; i < count; i++) {
+			properties.putAll(StarterChannels.clientWithRetryPolicy("client" + i, address));
+		}
+		return properties;
 	}
 
 	private static int closedPort() {
