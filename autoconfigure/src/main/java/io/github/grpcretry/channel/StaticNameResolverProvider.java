@@ -64,6 +64,33 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
 		return prefix + "/" + backends.replace("[", "%5B").replace("]", "%5D");
 	}
 
+	/**
+	 * Reads one backend of a {@code static://} address: the one definition of a backend that start-up validation
+	 * and name resolution share.
+	 * @param backend {@code host:port}, an IPv6 host in brackets
+	 * @return the backend, not resolved yet
+	 * @throws IllegalArgumentException if it is no {@code host:port} with a port from 1 to 65535
+	 */
+	public static InetSocketAddress backend(String backend) {
+		String hostAndPort = backend.trim();
+		int colon = hostAndPort.lastIndexOf(':');
+		int port = (colon > 0) ? port(hostAndPort.substring(colon + 1)) : -1;
+		if (port < 1 || port > 65535) {
+			throw new IllegalArgumentException("'" + hostAndPort + "' is not a host:port backend");
+		}
+		return InetSocketAddress.createUnresolved(hostAndPort.substring(0, colon).replace("[", "").replace("]", ""),
+				port);
+	}
+
+	private static int port(String port) {
+		try {
+			return Integer.parseInt(port);
+		}
+		catch (NumberFormatException ex) {
+			return -1;
+		}
+	}
+
 	@Override
 	public NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
 		if (!SCHEME.equals(targetUri.getScheme())) {
@@ -92,13 +119,10 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
 		public void start(Listener2 listener) {
 			List<EquivalentAddressGroup> groups = new ArrayList<>();
 			for (String backend : this.backends.split(",")) {
-				String hostAndPort = backend.trim();
-				int colon = hostAndPort.lastIndexOf(':');
-				String host = hostAndPort.substring(0, colon).replace("[", "").replace("]", "");
-				int port = Integer.parseInt(hostAndPort.substring(colon + 1));
-				InetSocketAddress address = new InetSocketAddress(host, port);
+				InetSocketAddress unresolved = backend(backend);
+				InetSocketAddress address = new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
 				if (address.isUnresolved()) {
-					listener.onError(Status.UNAVAILABLE.withDescription("Cannot resolve backend " + hostAndPort));
+					listener.onError(Status.UNAVAILABLE.withDescription("Cannot resolve backend " + backend.trim()));
 					return;
 				}
 				groups.add(new EquivalentAddressGroup(address));

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
+import io.github.grpcretry.channel.StaticNameResolverProvider;
 import io.github.grpcretry.properties.ClientProperties;
 import io.github.grpcretry.properties.GrpcClientsProperties;
 import io.github.grpcretry.properties.HedgingPolicyProperties;
@@ -102,9 +103,11 @@ public final class GrpcClientPropertiesValidator {
 			if (address.startsWith(STATIC_SCHEME)) {
 				String backends = address.substring(STATIC_SCHEME.length());
 				for (String backend : backends.split(",", -1)) {
-					if (!isHostAndPort(backend.trim())) {
-						add(property, address, "'" + backend.trim() + "' is not a host:port backend",
-								"list the backends as static://host1:port1,host2:port2");
+					try {
+						StaticNameResolverProvider.backend(backend);
+					}
+					catch (IllegalArgumentException ex) {
+						add(property, address, ex.getMessage(), "list the backends as static://host1:port1,host2:port2");
 						return;
 					}
 				}
@@ -288,20 +291,6 @@ public final class GrpcClientPropertiesValidator {
 
 		private void add(String property, @Nullable Object value, String problem, String fix) {
 			this.violations.add(Violation.of(property, value, problem, fix));
-		}
-
-		private static boolean isHostAndPort(String backend) {
-			int colon = backend.lastIndexOf(':');
-			if (colon <= 0 || colon == backend.length() - 1) {
-				return false;
-			}
-			try {
-				int port = Integer.parseInt(backend.substring(colon + 1));
-				return port > 0 && port <= 65535;
-			}
-			catch (NumberFormatException ex) {
-				return false;
-			}
 		}
 
 	}
