@@ -9,11 +9,14 @@ import io.github.grpcretry.benchmarks.echo.EchoResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.opentelemetry.GrpcOpenTelemetry;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.grpc.MetricCollectingClientInterceptor;
 import io.micrometer.core.instrument.binder.grpc.ObservationGrpcClientInterceptor;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
@@ -34,7 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What instrumentation costs per unary call: a plain grpc-java channel ({@code raw}) beside the starter's channel
  * and the instrumentation a user would otherwise install, all with the same service config (a retry policy that a
- * server answering OK never triggers). Run with {@code -prof gc} for the bytes allocated per call.
+ * server answering OK never triggers), each Micrometer variant on the same kind of registry. Run with
+ * {@code -prof gc} for the bytes allocated per call.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -48,6 +52,10 @@ public class InstrumentationOverheadBenchmark {
 
 	@Param({ "inprocess", "netty" })
 	public String transport;
+
+	/** The registry behind every Micrometer variant: {@code simple}, or {@code prometheus}, what most users scrape. */
+	@Param({ "simple", "prometheus" })
+	public String registry;
 
 	private EchoBackend backend;
 
@@ -72,19 +80,19 @@ public class InstrumentationOverheadBenchmark {
 		Transport kind = Transport.valueOf(this.transport.toUpperCase(java.util.Locale.ROOT));
 		this.backend = EchoBackend.alwaysOk(kind);
 		this.starterChannels = StarterChannels.start(
-				StarterChannels.clientWithRetryPolicy("echo", this.backend.address()), new SimpleMeterRegistry(),
+				StarterChannels.clientWithRetryPolicy("echo", this.backend.address()), newRegistry(),
 				kind == Transport.INPROCESS);
 
 		ManagedChannel rawChannel = rawBuilder().build();
 
 		ManagedChannel micrometerMetricsChannel = rawBuilder()
-			.intercept(new MetricCollectingClientInterceptor(new SimpleMeterRegistry()))
+			.intercept(new MetricCollectingClientInterceptor(newRegistry()))
 			.build();
 
 		// As Spring Boot 4.1 wires it: an ObservationRegistry whose observations become meters.
 		ObservationRegistry observationRegistry = ObservationRegistry.create();
 		observationRegistry.observationConfig()
-			.observationHandler(new DefaultMeterObservationHandler(new SimpleMeterRegistry()));
+			.observationHandler(new DefaultMeterObservationHandler(newRegistry()));
 		ManagedChannel micrometerObservationChannel = rawBuilder()
 			.intercept(new ObservationGrpcClientInterceptor(observationRegistry))
 			.build();
@@ -107,6 +115,14 @@ public class InstrumentationOverheadBenchmark {
 		this.micrometerMetrics = EchoGrpc.newBlockingStub(micrometerMetricsChannel);
 		this.micrometerObservation = EchoGrpc.newBlockingStub(micrometerObservationChannel);
 		this.grpcOpenTelemetry = EchoGrpc.newBlockingStub(openTelemetryChannel);
+	}
+
+	private MeterRegistry newRegistry() {
+		return switch (this.registry) {
+			case "simple" -> new SimpleMeterRegistry();
+			case "prometheus" -> new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+			default -> throw new IllegalArgumentException("No registry named " + this.registry);
+		};
 	}
 
 	private ManagedChannelBuilder<?> rawBuilder() {
