@@ -13,10 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.grpc.MetricCollectingClientInterceptor;
 import io.micrometer.core.instrument.binder.grpc.ObservationGrpcClientInterceptor;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
@@ -118,11 +115,7 @@ public class InstrumentationOverheadBenchmark {
 	}
 
 	private MeterRegistry newRegistry() {
-		return switch (this.registry) {
-			case "simple" -> new SimpleMeterRegistry();
-			case "prometheus" -> new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-			default -> throw new IllegalArgumentException("No registry named " + this.registry);
-		};
+		return RegistryKind.of(this.registry).newRegistry();
 	}
 
 	private ManagedChannelBuilder<?> rawBuilder() {
