@@ -12,7 +12,6 @@ import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -33,15 +32,15 @@ import io.micrometer.core.instrument.MeterRegistry;
  * <p>Meters ({@code client} and {@code method} tags on each): {@code grpc.client.attempts} (counter, with
  * {@code status} and {@code kind}), {@code grpc.client.calls} (timer, with {@code status} and {@code outcome}),
  * {@code grpc.client.call.retries}, {@code grpc.client.call.hedges}, {@code grpc.client.call.transparent_retries}
- * (distribution summaries) and {@code grpc.client.call.retry_delay} (timer).
+ * (distribution summaries, recorded for the calls that made any) and {@code grpc.client.call.retry_delay} (timer).
+ * An attempt counts once it is sent, or once it ends if it failed before it could be sent; a call is recorded once
+ * it has closed and its last attempt has ended.
  */
 public final class AttemptMetricsInterceptor implements ClientInterceptor {
 
 	private final MeterRegistry registry;
 
 	private final String client;
-
-	private final Clock clock;
 
 	private final Map<String, MethodMeters> methods = new ConcurrentHashMap<>();
 
@@ -53,13 +52,12 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 	public AttemptMetricsInterceptor(MeterRegistry registry, String client) {
 		this.registry = registry;
 		this.client = client;
-		this.clock = registry.config().clock();
 	}
 
 	@Override
 	public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
 			CallOptions callOptions, Channel next) {
-		CallAttempts attempts = new CallAttempts(methodMeters(method.getFullMethodName()), this.clock);
+		CallAttempts attempts = new CallAttempts(methodMeters(method.getFullMethodName()));
 		return new SimpleForwardingClientCall<>(next.newCall(method, callOptions.withStreamTracerFactory(attempts))) {
 
 			@Override

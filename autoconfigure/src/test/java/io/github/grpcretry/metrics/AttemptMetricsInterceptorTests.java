@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
+import io.github.grpcretry.test.PerCallSummaries;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.grpc.ManagedChannel;
@@ -109,23 +110,22 @@ class AttemptMetricsInterceptorTests {
 	}
 
 	@Test
-	void retriesHedgesAndTransparentRetriesAreRecordedForEveryCallZeroIncluded() {
+	void retriesHedgesAndTransparentRetriesAreRecordedOnlyForCallsThatMadeThem() {
 		// Request 1 succeeds at once; requests 2 to 4 are one call that retries twice.
 		start((n) -> (n == 1 || n == 4) ? Answer.ok() : Answer.fail(Status.Code.UNAVAILABLE),
 				retryPolicy(4, "0.01s"));
 		echo("without retry");
 		echo("with two retries");
 		String tags = "client=echo,method=echo.Echo/UnaryEcho";
-		assertThat(byTags("grpc.client.call.retries", DistributionSummary::count)).containsOnly(entry(tags, 2.0));
+		assertThat(byTags("grpc.client.call.retries", DistributionSummary::count)).containsOnly(entry(tags, 1.0));
 		assertThat(byTags("grpc.client.call.retries", DistributionSummary::totalAmount))
 			.containsOnly(entry(tags, 2.0));
 		assertThat(byTags("grpc.client.call.retries", DistributionSummary::max)).containsOnly(entry(tags, 2.0));
-		assertThat(byTags("grpc.client.call.hedges", DistributionSummary::count)).containsOnly(entry(tags, 2.0));
-		assertThat(byTags("grpc.client.call.hedges", DistributionSummary::totalAmount)).containsOnly(entry(tags, 0.0));
+		assertThat(byTags("grpc.client.call.hedges", DistributionSummary::count)).containsOnly(entry(tags, 0.0));
 		assertThat(byTags("grpc.client.call.transparent_retries", DistributionSummary::count))
-			.containsOnly(entry(tags, 2.0));
-		assertThat(byTags("grpc.client.call.transparent_retries", DistributionSummary::totalAmount))
 			.containsOnly(entry(tags, 0.0));
+		assertThat(byTags("grpc.client.call.retry_delay", Timer::count)).containsOnly(entry(tags, 2.0));
+		PerCallSummaries.assertMatchAttempts(this.registry);
 	}
 
 	@Test
@@ -144,6 +144,7 @@ class AttemptMetricsInterceptorTests {
 			.containsOnly(entry("client=echo,method=echo.Echo/UnaryEcho", 0.0));
 		assertThat(byTags("grpc.client.calls", Timer::count))
 			.containsOnly(entry("client=echo,method=echo.Echo/UnaryEcho,outcome=success_with_retry,status=OK", 1.0));
+		PerCallSummaries.assertMatchAttempts(this.registry);
 	}
 
 	@Test
