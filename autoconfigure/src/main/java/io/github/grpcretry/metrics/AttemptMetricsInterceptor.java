@@ -34,15 +34,22 @@ import io.micrometer.core.instrument.MeterRegistry;
  * {@code grpc.client.call.retries}, {@code grpc.client.call.hedges}, {@code grpc.client.call.transparent_retries}
  * (distribution summaries, recorded for the calls that made any) and {@code grpc.client.call.retry_delay} (timer).
  * An attempt counts once it is sent, or once it ends if it failed before it could be sent; a call is recorded once
- * it has closed and its last attempt has ended.
+ * it has closed and its last attempt has ended. The {@code method} tag is the full method name of generated methods
+ * and {@code other} for methods built at run time (gRFC A66), so that such methods cannot grow the registry
+ * without end.
  */
 public final class AttemptMetricsInterceptor implements ClientInterceptor {
+
+	private static final String OTHER_METHODS = "other";
 
 	private final MeterRegistry registry;
 
 	private final String client;
 
 	private final Map<String, MethodMeters> methods = new ConcurrentHashMap<>();
+
+	// Created on first use, not to show an "other" method that no call had.
+	private volatile MethodMeters otherMethods;
 
 	/**
 	 * Creates an interceptor for one client.
@@ -57,7 +64,7 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 	@Override
 	public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
 			CallOptions callOptions, Channel next) {
-		CallAttempts attempts = new CallAttempts(methodMeters(method.getFullMethodName()));
+		CallAttempts attempts = new CallAttempts(methodMeters(method));
 		return new SimpleForwardingClientCall<>(next.newCall(method, callOptions.withStreamTracerFactory(attempts))) {
 
 			@Override
@@ -76,11 +83,20 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 		};
 	}
 
-	private MethodMeters methodMeters(String fullMethodName) {
-		MethodMeters meters = this.methods.get(fullMethodName);
+	private MethodMeters methodMeters(MethodDescriptor<?, ?> method) {
+		if (!method.isSampledToLocalTracing()) {
+			MethodMeters meters = this.otherMethods;
+			if (meters == null) {
+				// Racing first calls may each build one: the registry hands both the same meters.
+				meters = new MethodMeters(this.registry, this.client, OTHER_METHODS);
+				this.otherMethods = meters;
+			}
+			return meters;
+		}
+		String name = method.getFullMethodName();
+		MethodMeters meters = this.methods.get(name);
 		if (meters == null) {
-			meters = this.methods.computeIfAbsent(fullMethodName,
-					(name) -> new MethodMeters(this.registry, this.client, name));
+			meters = this.methods.computeIfAbsent(name, (key) -> new MethodMeters(this.registry, this.client, key));
 		}
 		return meters;
 	}

@@ -14,10 +14,14 @@ import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.PerCallSummaries;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
+import io.github.grpcretry.test.echo.EchoResponse;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Meter;
@@ -126,6 +130,37 @@ class AttemptMetricsInterceptorTests {
 			.containsOnly(entry(tags, 0.0));
 		assertThat(byTags("grpc.client.call.retry_delay", Timer::count)).containsOnly(entry(tags, 2.0));
 		PerCallSummaries.assertMatchAttempts(this.registry);
+	}
+
+	@Test
+	void methodsBuiltAtRunTimeShareTheMethodTagOther() {
+		start((n) -> Answer.ok(), retryPolicy(4, "0.01s"));
+		MethodDescriptor<EchoRequest, EchoResponse> generated = EchoGrpc.getUnaryEchoMethod();
+		for (int i = 0; i < 100; i++) {
+			// As a generic client or proxy builds them: not generated, so not sampled to local tracing.
+			MethodDescriptor<EchoRequest, EchoResponse> method = MethodDescriptor
+				.newBuilder(generated.getRequestMarshaller(), generated.getResponseMarshaller())
+				.setType(MethodDescriptor.MethodType.UNARY)
+				.setFullMethodName((i == 0) ? generated.getFullMethodName() : "echo.Echo/Dynamic" + i)
+				.build();
+			try {
+				ClientCalls.blockingUnaryCall(this.channel, method,
+						CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+						EchoRequest.newBuilder().setMessage("dynamic " + i).build());
+			}
+			catch (StatusRuntimeException ex) {
+				assertThat(ex.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+			}
+		}
+		echo("generated");
+		assertThat(this.registry.getMeters()).extracting((meter) -> meter.getId().getTag("method"))
+			.containsOnly("other", "echo.Echo/UnaryEcho");
+		assertThat(byTags("grpc.client.attempts", Counter::count)).containsOnly(
+				entry("client=echo,kind=initial,method=other,status=OK", 1.0),
+				entry("client=echo,kind=initial,method=other,status=UNIMPLEMENTED", 99.0),
+				entry("client=echo,kind=initial,method=echo.Echo/UnaryEcho,status=OK", 1.0));
+		assertThat(byTags("grpc.client.call.retry_delay", Timer::count)).containsOnly(
+				entry("client=echo,method=other", 100.0), entry("client=echo,method=echo.Echo/UnaryEcho", 1.0));
 	}
 
 	@Test
