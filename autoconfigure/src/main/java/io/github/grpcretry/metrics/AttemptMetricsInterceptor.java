@@ -37,6 +37,9 @@ import io.micrometer.core.instrument.MeterRegistry;
  * it has closed and its last attempt has ended. The {@code method} tag is the full method name of generated methods
  * and {@code other} for methods built at run time (gRFC A66), so that such methods cannot grow the registry
  * without end.
+ *
+ * <p>Metrics never break a call: when a meter, a {@code MeterFilter} or the registry throws, the call goes on as if
+ * that meter did not exist, and the first such failure of each client is logged as a warning under this class's name.
  */
 public final class AttemptMetricsInterceptor implements ClientInterceptor {
 
@@ -45,6 +48,8 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 	private final MeterRegistry registry;
 
 	private final String client;
+
+	private final MeterFailureLog failures;
 
 	private final Map<String, MethodMeters> methods = new ConcurrentHashMap<>();
 
@@ -59,12 +64,18 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 	public AttemptMetricsInterceptor(MeterRegistry registry, String client) {
 		this.registry = registry;
 		this.client = client;
+		this.failures = new MeterFailureLog(client);
 	}
 
 	@Override
 	public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
 			CallOptions callOptions, Channel next) {
-		CallAttempts attempts = new CallAttempts(methodMeters(method));
+		MethodMeters meters = methodMeters(method);
+		if (meters == null) {
+			// Its meters could not be registered: the call goes on, uncounted.
+			return next.newCall(method, callOptions);
+		}
+		CallAttempts attempts = new CallAttempts(meters);
 		return new SimpleForwardingClientCall<>(next.newCall(method, callOptions.withStreamTracerFactory(attempts))) {
 
 			@Override
@@ -73,8 +84,12 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 
 					@Override
 					public void onClose(Status status, Metadata trailers) {
-						attempts.callClosed(status);
-						super.onClose(status, trailers);
+						try {
+							attempts.callClosed(status);
+						}
+						finally {
+							super.onClose(status, trailers);
+						}
 					}
 
 				}, headers);
@@ -84,21 +99,28 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 	}
 
 	private MethodMeters methodMeters(MethodDescriptor<?, ?> method) {
-		if (!method.isSampledToLocalTracing()) {
-			MethodMeters meters = this.otherMethods;
+		try {
+			if (!method.isSampledToLocalTracing()) {
+				MethodMeters meters = this.otherMethods;
+				if (meters == null) {
+					// Racing first calls may each build one: the registry hands both the same meters.
+					meters = new MethodMeters(this.registry, this.client, OTHER_METHODS, this.failures);
+					this.otherMethods = meters;
+				}
+				return meters;
+			}
+			String name = method.getFullMethodName();
+			MethodMeters meters = this.methods.get(name);
 			if (meters == null) {
-				// Racing first calls may each build one: the registry hands both the same meters.
-				meters = new MethodMeters(this.registry, this.client, OTHER_METHODS);
-				this.otherMethods = meters;
+				meters = this.methods.computeIfAbsent(name,
+						(key) -> new MethodMeters(this.registry, this.client, key, this.failures));
 			}
 			return meters;
 		}
-		String name = method.getFullMethodName();
-		MethodMeters meters = this.methods.get(name);
-		if (meters == null) {
-			meters = this.methods.computeIfAbsent(name, (key) -> new MethodMeters(this.registry, this.client, key));
+		catch (RuntimeException ex) {
+			this.failures.failed(ex);
+			return null;
 		}
-		return meters;
 	}
 
 }

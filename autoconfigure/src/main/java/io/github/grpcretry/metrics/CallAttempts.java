@@ -152,7 +152,12 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 
 	private void attemptEnded(AttemptKind kind, Status.Code code) {
 		// Counted before the attempt stops being in flight, so that a recorded call has all its attempts counted.
-		this.meters.attempt(kind, code).increment();
+		try {
+			this.meters.attempt(kind, code).increment();
+		}
+		catch (RuntimeException ex) {
+			this.meters.failed(ex);
+		}
 		int after;
 		if (code == Status.Code.OK) {
 			// An OK attempt ends its call: no wait for another attempt follows it.
@@ -172,7 +177,12 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 
 	private void recordIfDone(int state) {
 		if (isRecorded(state)) {
-			record(state);
+			try {
+				record(state);
+			}
+			catch (RuntimeException ex) {
+				this.meters.failed(ex);
+			}
 		}
 	}
 

@@ -13,8 +13,8 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * The meters of one method of one client, each registered once: the attempt counters and call timers on first
- * use of their (kind or outcome, status) pair, so that the hot path only indexes an array. With them, the clock they
- * time calls with.
+ * use of their (kind or outcome, status) pair, so that the hot path only indexes an array. With them, what a call
+ * needs to record: the registry's clock and where a failing meter is reported.
  */
 final class MethodMeters {
 
@@ -38,6 +38,8 @@ final class MethodMeters {
 
 	final Clock clock;
 
+	private final MeterFailureLog failures;
+
 	private final AtomicReferenceArray<Counter> attempts;
 
 	private final AtomicReferenceArray<Timer> calls;
@@ -50,10 +52,11 @@ final class MethodMeters {
 
 	final Timer retryDelay;
 
-	MethodMeters(MeterRegistry registry, String client, String method) {
+	MethodMeters(MeterRegistry registry, String client, String method, MeterFailureLog failures) {
 		this.registry = registry;
 		this.tags = Tags.of("client", client, "method", method);
 		this.clock = registry.config().clock();
+		this.failures = failures;
 		this.attempts = new AtomicReferenceArray<>(AttemptKind.values().length * CODES.length);
 		this.calls = new AtomicReferenceArray<>(CallOutcome.values().length * CODES.length);
 		this.retries = perCall(RETRIES, "Retries a call made under its retry policy, for calls that made any");
@@ -96,6 +99,10 @@ final class MethodMeters {
 			this.calls.set(index, timer);
 		}
 		timer.record(durationNanos, TimeUnit.NANOSECONDS);
+	}
+
+	void failed(RuntimeException ex) {
+		this.failures.failed(ex);
 	}
 
 	private DistributionSummary perCall(String name, String description) {
