@@ -302,12 +302,15 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 
 		private static final int MADE = 1;
 
-		private static final int NOT_COUNTED = 2;
+		private static final int ENDED = 2;
+
+		private static final int NOT_COUNTED = 3;
 
 		private final AttemptKind kind;
 
-		// grpc-java calls streamClosed once, after outboundHeaders if it calls that at all, maybe on another thread.
-		// CREATED is 0, which needs no write.
+		// A stream's events come one at a time, not always on the same thread nor in the same order: Netty reports
+		// a stream cancelled while its headers were being written closed first, and sent after. CREATED is 0, so a
+		// new tracer writes nothing.
 		private volatile int progress;
 
 		AttemptTracer(AttemptKind kind) {
@@ -324,9 +327,17 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		@Override
 		public void streamClosed(Status status) {
 			int progress = this.progress;
-			if (progress == MADE || (progress == CREATED && attemptMade(this.kind))) {
-				attemptEnded(this.kind, status.getCode());
+			if (progress == CREATED) {
+				// Ended before it was heard of as sent: made now, and headers heard of later change nothing.
+				this.progress = ENDED;
+				if (!attemptMade(this.kind)) {
+					return;
+				}
 			}
+			else if (progress != MADE) {
+				return;
+			}
+			attemptEnded(this.kind, status.getCode());
 		}
 
 	}

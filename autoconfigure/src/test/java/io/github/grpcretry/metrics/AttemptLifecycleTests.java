@@ -74,6 +74,22 @@ class AttemptLifecycleTests {
 	}
 
 	@Test
+	void hedgeClosedBeforeItsHeadersAreHeardOfIsCountedOnce() {
+		Call call = new Call();
+		ClientStreamTracer initial = call.initial();
+		initial.outboundHeaders();
+		ClientStreamTracer hedge = call.hedge(1);
+		initial.streamClosed(Status.OK);
+		// Netty's order for a stream cancelled while its headers were being written: closed, then sent.
+		hedge.streamClosed(Status.CANCELLED);
+		hedge.outboundHeaders();
+		call.close(Status.Code.OK);
+		assertThat(this.meters.calls("outcome", "success_with_retry", "status", "OK")).isEqualTo(1);
+		assertThat(this.meters.attempts("kind", "hedge", "status", "CANCELLED")).isEqualTo(1);
+		assertThat(this.meters.total("grpc.client.call.hedges")).isEqualTo(1);
+	}
+
+	@Test
 	void retryWhoseBackoffTheCallDidNotOutliveIsNotCounted() {
 		Call call = new Call();
 		ClientStreamTracer initial = call.initial();
