@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  */
 class MeterFailureTests {
 
-	/** Far beyond a call's 1 s deadline: a call still blocked by then never gets its close. */
+	/** Far beyond a call's deadline: a call still blocked by then never gets its close. */
 	private static final Duration HANG = Duration.ofSeconds(10);
 
 	private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
@@ -159,7 +159,7 @@ class MeterFailureTests {
 	}
 
 	private static String call(EchoGrpc.EchoBlockingStub echo, String message) {
-		return echo.withDeadlineAfter(1, TimeUnit.SECONDS)
+		return echo.withDeadlineAfter(3, TimeUnit.SECONDS)
 			.unaryEcho(EchoRequest.newBuilder().setMessage(message).build())
 			.getMessage();
 	}
