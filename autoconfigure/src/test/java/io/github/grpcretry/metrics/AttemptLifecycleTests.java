@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class AttemptLifecycleTests {
 
-	private static final Duration MS_10 = Duration.ofMillis(10);
+	private static final Duration TEN_MS = Duration.ofMillis(10);
 
 	private final MockClock clock = new MockClock();
 
@@ -123,7 +123,7 @@ class AttemptLifecycleTests {
 		Call call = new Call();
 		ClientStreamTracer initial = call.initial();
 		initial.outboundHeaders();
-		this.clock.add(MS_10);
+		this.clock.add(TEN_MS);
 		initial.streamClosed(Status.UNAVAILABLE);
 		call.retry(1);
 		this.clock.add(Duration.ofMillis(100));
@@ -137,17 +137,17 @@ class AttemptLifecycleTests {
 		Call call = new Call();
 		ClientStreamTracer initial = call.initial();
 		initial.outboundHeaders();
-		this.clock.add(MS_10);
+		this.clock.add(TEN_MS);
 		ClientStreamTracer firstHedge = call.hedge(1);
 		firstHedge.outboundHeaders();
-		this.clock.add(MS_10);
+		this.clock.add(TEN_MS);
 		initial.streamClosed(Status.UNAVAILABLE);
-		this.clock.add(MS_10);
+		this.clock.add(TEN_MS);
 		firstHedge.streamClosed(Status.UNAVAILABLE);
 		this.clock.add(Duration.ofMillis(15));
 		ClientStreamTracer secondHedge = call.hedge(2);
 		secondHedge.outboundHeaders();
-		this.clock.add(MS_10);
+		this.clock.add(TEN_MS);
 		secondHedge.streamClosed(Status.OK);
 		call.close(Status.Code.OK);
 		assertThat(retryDelay().totalTime(TimeUnit.MILLISECONDS)).isEqualTo(15);
@@ -159,14 +159,14 @@ class AttemptLifecycleTests {
 		Call call = new Call();
 		// The initial attempt waits for a connection while the hedge, created later, is sent and fails first.
 		ClientStreamTracer initial = call.initial();
-		this.clock.add(MS_10);
+		this.clock.add(TEN_MS);
 		ClientStreamTracer hedge = call.hedge(1);
 		hedge.outboundHeaders();
-		this.clock.add(MS_10);
+		this.clock.add(TEN_MS);
 		hedge.streamClosed(Status.UNAVAILABLE);
 		this.clock.add(Duration.ofMillis(30));
 		initial.outboundHeaders();
-		this.clock.add(MS_10);
+		this.clock.add(TEN_MS);
 		initial.streamClosed(Status.OK);
 		call.close(Status.Code.OK);
 		assertThat(retryDelay().count()).isEqualTo(1);
@@ -179,7 +179,7 @@ class AttemptLifecycleTests {
 		ClientStreamTracer initial = call.initial();
 		this.clock.add(Duration.ofMillis(50));
 		initial.outboundHeaders();
-		this.clock.add(MS_10);
+		this.clock.add(TEN_MS);
 		initial.streamClosed(Status.OK);
 		call.close(Status.Code.OK);
 		assertThat(retryDelay().count()).isEqualTo(1);
@@ -193,10 +193,10 @@ class AttemptLifecycleTests {
 		ClientStreamTracer initial = call.initial();
 		initial.outboundHeaders();
 		initial.streamClosed(Status.UNAVAILABLE);
-		this.clock.add(MS_10);
+		this.clock.add(TEN_MS);
 		// No connection: the retry fails inside its start, with no headers sent.
 		call.retry(1).streamClosed(Status.UNAVAILABLE);
-		this.clock.add(MS_10);
+		this.clock.add(TEN_MS);
 		ClientStreamTracer secondRetry = call.retry(2);
 		secondRetry.outboundHeaders();
 		secondRetry.streamClosed(Status.OK);
