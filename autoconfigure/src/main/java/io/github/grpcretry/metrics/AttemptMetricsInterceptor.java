@@ -12,7 +12,6 @@ import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -33,17 +32,29 @@ import io.micrometer.core.instrument.MeterRegistry;
  * <p>Meters ({@code client} and {@code method} tags on each): {@code grpc.client.attempts} (counter, with
  * {@code status} and {@code kind}), {@code grpc.client.calls} (timer, with {@code status} and {@code outcome}),
  * {@code grpc.client.call.retries}, {@code grpc.client.call.hedges}, {@code grpc.client.call.transparent_retries}
- * (distribution summaries) and {@code grpc.client.call.retry_delay} (timer).
+ * (distribution summaries, recorded for the calls that made any) and {@code grpc.client.call.retry_delay} (timer).
+ * An attempt counts once it is sent, or once it ends if it failed before it could be sent; a call is recorded once
+ * it has closed and its last attempt has ended. The {@code method} tag is the full method name of generated methods
+ * and {@code other} for methods built at run time (gRFC A66), so that such methods cannot grow the registry
+ * without end.
+ *
+ * <p>Metrics never break a call: when a meter, a {@code MeterFilter} or the registry throws, the call goes on as if
+ * that meter did not exist, and the first such failure of each client is logged as a warning under this class's name.
  */
 public final class AttemptMetricsInterceptor implements ClientInterceptor {
+
+	private static final String OTHER_METHODS = "other";
 
 	private final MeterRegistry registry;
 
 	private final String client;
 
-	private final Clock clock;
+	private final MeterFailureLog failures;
 
 	private final Map<String, MethodMeters> methods = new ConcurrentHashMap<>();
+
+	// Created on first use, not to show an "other" method that no call had.
+	private volatile MethodMeters otherMethods;
 
 	/**
 	 * Creates an interceptor for one client.
@@ -53,13 +64,18 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 	public AttemptMetricsInterceptor(MeterRegistry registry, String client) {
 		this.registry = registry;
 		this.client = client;
-		this.clock = registry.config().clock();
+		this.failures = new MeterFailureLog(client);
 	}
 
 	@Override
 	public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
 			CallOptions callOptions, Channel next) {
-		CallAttempts attempts = new CallAttempts(methodMeters(method.getFullMethodName()), this.clock);
+		MethodMeters meters = methodMeters(method);
+		if (meters == null) {
+			// Its meters could not be registered: the call goes on, uncounted.
+			return next.newCall(method, callOptions);
+		}
+		CallAttempts attempts = new CallAttempts(meters);
 		return new SimpleForwardingClientCall<>(next.newCall(method, callOptions.withStreamTracerFactory(attempts))) {
 
 			@Override
@@ -68,8 +84,12 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 
 					@Override
 					public void onClose(Status status, Metadata trailers) {
-						attempts.callClosed(status);
-						super.onClose(status, trailers);
+						try {
+							attempts.callClosed(status);
+						}
+						finally {
+							super.onClose(status, trailers);
+						}
 					}
 
 				}, headers);
@@ -78,13 +98,29 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 		};
 	}
 
-	private MethodMeters methodMeters(String fullMethodName) {
-		MethodMeters meters = this.methods.get(fullMethodName);
-		if (meters == null) {
-			meters = this.methods.computeIfAbsent(fullMethodName,
-					(name) -> new MethodMeters(this.registry, this.client, name));
+	private MethodMeters methodMeters(MethodDescriptor<?, ?> method) {
+		try {
+			if (!method.isSampledToLocalTracing()) {
+				MethodMeters meters = this.otherMethods;
+				if (meters == null) {
+					// Racing first calls may each build one: the registry hands both the same meters.
+					meters = new MethodMeters(this.registry, this.client, OTHER_METHODS, this.failures);
+					this.otherMethods = meters;
+				}
+				return meters;
+			}
+			String name = method.getFullMethodName();
+			MethodMeters meters = this.methods.get(name);
+			if (meters == null) {
+				meters = this.methods.computeIfAbsent(name,
+						(key) -> new MethodMeters(this.registry, this.client, key, this.failures));
+			}
+			return meters;
 		}
-		return meters;
+		catch (RuntimeException ex) {
+			this.failures.failed(ex);
+			return null;
+		}
 	}
 
 }

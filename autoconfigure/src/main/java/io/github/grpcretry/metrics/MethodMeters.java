@@ -4,6 +4,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import io.grpc.Status;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,7 +13,8 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * The meters of one method of one client, each registered once: the attempt counters and call timers on first
- * use of their (kind or outcome, status) pair, so that the hot path only indexes an array.
+ * use of their (kind or outcome, status) pair, so that the hot path only indexes an array. With them, what a call
+ * needs to record: the registry's clock and where a failing meter is reported.
  */
 final class MethodMeters {
 
@@ -34,6 +36,10 @@ final class MethodMeters {
 
 	private final Tags tags;
 
+	final Clock clock;
+
+	private final MeterFailureLog failures;
+
 	private final AtomicReferenceArray<Counter> attempts;
 
 	private final AtomicReferenceArray<Timer> calls;
@@ -46,17 +52,21 @@ final class MethodMeters {
 
 	final Timer retryDelay;
 
-	MethodMeters(MeterRegistry registry, String client, String method) {
+	MethodMeters(MeterRegistry registry, String client, String method, MeterFailureLog failures) {
 		this.registry = registry;
 		this.tags = Tags.of("client", client, "method", method);
+		this.clock = registry.config().clock();
+		this.failures = failures;
 		this.attempts = new AtomicReferenceArray<>(AttemptKind.values().length * CODES.length);
 		this.calls = new AtomicReferenceArray<>(CallOutcome.values().length * CODES.length);
-		this.retries = perCall(RETRIES, "Retries a call made under its retry policy");
-		this.hedges = perCall(HEDGES, "Hedged attempts a call made beyond its first");
+		this.retries = perCall(RETRIES, "Retries a call made under its retry policy, for calls that made any");
+		this.hedges = perCall(HEDGES, "Hedged attempts a call made beyond its first, for calls that made any");
 		this.transparentRetries = perCall(TRANSPARENT_RETRIES,
-				"Attempts gRPC repeated by itself because they never reached the server's application");
+				"Attempts gRPC repeated by itself because they never reached the server's application, "
+						+ "for calls that made any");
 		this.retryDelay = Timer.builder(RETRY_DELAY)
-			.description("Time a call spent with no attempt in flight, waiting for a retry or hedge")
+			.description("Time a call spent after its first attempt with no attempt in flight, "
+					+ "the wait in which it ended included")
 			.tags(this.tags)
 			.register(registry);
 	}
@@ -89,6 +99,10 @@ final class MethodMeters {
 			this.calls.set(index, timer);
 		}
 		timer.record(durationNanos, TimeUnit.NANOSECONDS);
+	}
+
+	void failed(RuntimeException ex) {
+		this.failures.failed(ex);
 	}
 
 	private DistributionSummary perCall(String name, String description) {

@@ -7,6 +7,7 @@ import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.EchoTestServer.Request;
 import io.github.grpcretry.test.Meters;
+import io.github.grpcretry.test.PerCallSummaries;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.grpc.ManagedChannel;
@@ -60,6 +61,7 @@ class RetryThrottlingTests {
 				assertThat(meters.calls("outcome", "failed_with_retry")).isEqualTo(1);
 				assertThat(meters.calls("outcome", "failed_without_retry")).isEqualTo(5);
 				assertThat(meters.total("grpc.client.call.retries")).isEqualTo(4);
+				PerCallSummaries.assertMatchAttempts(context.getBean(MeterRegistry.class));
 			});
 		}
 	}
@@ -86,6 +88,7 @@ class RetryThrottlingTests {
 				Meters meters = new Meters(context.getBean(MeterRegistry.class));
 				assertThat(meters.attempts("method", EchoGrpc.getUnaryEchoMethod().getFullMethodName()))
 					.isEqualTo(11);
+				PerCallSummaries.assertMatchAttempts(context.getBean(MeterRegistry.class));
 			});
 		}
 	}

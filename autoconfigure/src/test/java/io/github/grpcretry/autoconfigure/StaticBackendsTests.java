@@ -3,6 +3,7 @@ package io.github.grpcretry.autoconfigure;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.Meters;
+import io.github.grpcretry.test.PerCallSummaries;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.grpc.ManagedChannel;
@@ -59,6 +60,7 @@ class StaticBackendsTests {
 					assertThat(meters.attempts("status", "OK")).isEqualTo(30);
 					assertThat(meters.calls("outcome", "success_with_retry")).isEqualTo(retriedOnAHealthyBackend);
 					assertThat(meters.calls("status", "OK")).isEqualTo(30);
+					PerCallSummaries.assertMatchAttempts(context.getBean(MeterRegistry.class));
 				});
 		}
 	}

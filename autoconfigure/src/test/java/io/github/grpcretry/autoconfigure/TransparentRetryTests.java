@@ -4,6 +4,7 @@ import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.EchoTestServer.Request;
 import io.github.grpcretry.test.Meters;
+import io.github.grpcretry.test.PerCallSummaries;
 import io.github.grpcretry.test.RefuseFirstStreamProxy;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
@@ -48,6 +49,7 @@ class TransparentRetryTests {
 					assertThat(meters.calls("outcome", "success_without_retry", "status", "OK")).isEqualTo(1);
 					assertThat(meters.total("grpc.client.call.transparent_retries")).isEqualTo(1);
 					assertThat(meters.total("grpc.client.call.retries")).isZero();
+					PerCallSummaries.assertMatchAttempts(context.getBean(MeterRegistry.class));
 				});
 		}
 	}

@@ -1,5 +1,6 @@
 package io.github.grpcretry.metrics;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.Meters;
+import io.github.grpcretry.test.PerCallSummaries;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.grpc.ManagedChannel;
@@ -63,8 +65,44 @@ class AttemptMetricsConcurrencyTests {
 				assertThat(meters.calls("status", "OK")).isEqualTo(succeeded);
 				assertThat(meters.calls("outcome", "success_with_retry") + meters.calls("outcome", "failed_with_retry"))
 					.isEqualTo(countCallsThatRetried(server));
-				assertThat(meters.recordedCalls("grpc.client.call.retries")).isEqualTo(CALLS);
+				assertThat(meters.recordedCalls("grpc.client.call.retries")).isEqualTo(countCallsThatRetried(server));
 				assertThat(meters.total("grpc.client.call.retries")).isEqualTo(retriesReceived);
+				PerCallSummaries.assertMatchAttempts(registry);
+			}
+			finally {
+				threads.shutdownNow();
+				channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+			}
+		}
+	}
+
+	@Test
+	void concurrentHedgedCallsAreEachRecordedOnceWithTheHedgesTheyMade() throws Exception {
+		MeterRegistry registry = new SimpleMeterRegistry();
+		Meters meters = new Meters(registry);
+		// Answers take 0 to 3ms, so that hedges sent 1ms apart win, lose and get cancelled on every thread at once.
+		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.okAfter(Duration.ofMillis(n % 4)))) {
+			ManagedChannel channel = ManagedChannelBuilder.forTarget(server.address())
+				.usePlaintext()
+				.enableRetry()
+				.defaultServiceConfig(Map.of("methodConfig", List.of(Map.of("name",
+						List.of(Map.of("service", "echo.Echo")), "hedgingPolicy",
+						Map.of("maxAttempts", 3.0, "hedgingDelay", "0.001s")))))
+				.intercept(new AttemptMetricsInterceptor(registry, "echo"))
+				.build();
+			ExecutorService threads = Executors.newFixedThreadPool(THREADS);
+			try {
+				assertThat(callConcurrently(channel, threads)).isEqualTo(CALLS);
+				// A call is recorded once its last attempt, a losing hedge maybe, has ended.
+				AttemptMetricsInterceptorTests.awaitUntil(() -> meters.calls() >= CALLS);
+				assertThat(meters.calls()).isEqualTo(CALLS);
+				assertThat(meters.attempts("kind", "initial")).isEqualTo(CALLS);
+				assertThat(meters.attempts("kind", "hedge")).isPositive();
+				assertThat(meters.attempts()).isGreaterThanOrEqualTo(server.requestCount());
+				assertThat(meters.recordedCalls("grpc.client.call.hedges"))
+					.isEqualTo(meters.calls("outcome", "success_with_retry"));
+				assertThat(meters.recordedCalls("grpc.client.call.retries")).isZero();
+				PerCallSummaries.assertMatchAttempts(registry);
 			}
 			finally {
 				threads.shutdownNow();

@@ -11,12 +11,17 @@ import java.util.stream.Collectors;
 
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
+import io.github.grpcretry.test.PerCallSummaries;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
+import io.github.grpcretry.test.echo.EchoResponse;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Meter;
@@ -109,23 +114,53 @@ class AttemptMetricsInterceptorTests {
 	}
 
 	@Test
-	void retriesHedgesAndTransparentRetriesAreRecordedForEveryCallZeroIncluded() {
+	void retriesHedgesAndTransparentRetriesAreRecordedOnlyForCallsThatMadeThem() {
 		// Request 1 succeeds at once; requests 2 to 4 are one call that retries twice.
 		start((n) -> (n == 1 || n == 4) ? Answer.ok() : Answer.fail(Status.Code.UNAVAILABLE),
 				retryPolicy(4, "0.01s"));
 		echo("without retry");
 		echo("with two retries");
 		String tags = "client=echo,method=echo.Echo/UnaryEcho";
-		assertThat(byTags("grpc.client.call.retries", DistributionSummary::count)).containsOnly(entry(tags, 2.0));
+		assertThat(byTags("grpc.client.call.retries", DistributionSummary::count)).containsOnly(entry(tags, 1.0));
 		assertThat(byTags("grpc.client.call.retries", DistributionSummary::totalAmount))
 			.containsOnly(entry(tags, 2.0));
 		assertThat(byTags("grpc.client.call.retries", DistributionSummary::max)).containsOnly(entry(tags, 2.0));
-		assertThat(byTags("grpc.client.call.hedges", DistributionSummary::count)).containsOnly(entry(tags, 2.0));
-		assertThat(byTags("grpc.client.call.hedges", DistributionSummary::totalAmount)).containsOnly(entry(tags, 0.0));
+		assertThat(byTags("grpc.client.call.hedges", DistributionSummary::count)).containsOnly(entry(tags, 0.0));
 		assertThat(byTags("grpc.client.call.transparent_retries", DistributionSummary::count))
-			.containsOnly(entry(tags, 2.0));
-		assertThat(byTags("grpc.client.call.transparent_retries", DistributionSummary::totalAmount))
 			.containsOnly(entry(tags, 0.0));
+		assertThat(byTags("grpc.client.call.retry_delay", Timer::count)).containsOnly(entry(tags, 2.0));
+		PerCallSummaries.assertMatchAttempts(this.registry);
+	}
+
+	@Test
+	void methodsBuiltAtRunTimeShareTheMethodTagOther() {
+		start((n) -> Answer.ok(), retryPolicy(4, "0.01s"));
+		MethodDescriptor<EchoRequest, EchoResponse> generated = EchoGrpc.getUnaryEchoMethod();
+		for (int i = 0; i < 100; i++) {
+			// As a generic client or proxy builds them: not generated, so not sampled to local tracing.
+			MethodDescriptor<EchoRequest, EchoResponse> method = MethodDescriptor
+				.newBuilder(generated.getRequestMarshaller(), generated.getResponseMarshaller())
+				.setType(MethodDescriptor.MethodType.UNARY)
+				.setFullMethodName((i == 0) ? generated.getFullMethodName() : "echo.Echo/Dynamic" + i)
+				.build();
+			try {
+				ClientCalls.blockingUnaryCall(this.channel, method,
+						CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+						EchoRequest.newBuilder().setMessage("dynamic " + i).build());
+			}
+			catch (StatusRuntimeException ex) {
+				assertThat(ex.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+			}
+		}
+		echo("generated");
+		assertThat(this.registry.getMeters()).extracting((meter) -> meter.getId().getTag("method"))
+			.containsOnly("other", "echo.Echo/UnaryEcho");
+		assertThat(byTags("grpc.client.attempts", Counter::count)).containsOnly(
+				entry("client=echo,kind=initial,method=other,status=OK", 1.0),
+				entry("client=echo,kind=initial,method=other,status=UNIMPLEMENTED", 99.0),
+				entry("client=echo,kind=initial,method=echo.Echo/UnaryEcho,status=OK", 1.0));
+		assertThat(byTags("grpc.client.call.retry_delay", Timer::count)).containsOnly(
+				entry("client=echo,method=other", 100.0), entry("client=echo,method=echo.Echo/UnaryEcho", 1.0));
 	}
 
 	@Test
@@ -144,6 +179,7 @@ class AttemptMetricsInterceptorTests {
 			.containsOnly(entry("client=echo,method=echo.Echo/UnaryEcho", 0.0));
 		assertThat(byTags("grpc.client.calls", Timer::count))
 			.containsOnly(entry("client=echo,method=echo.Echo/UnaryEcho,outcome=success_with_retry,status=OK", 1.0));
+		PerCallSummaries.assertMatchAttempts(this.registry);
 	}
 
 	@Test
