@@ -55,10 +55,11 @@ class AttemptMetricsReport {
 		}
 	}
 
+	// As gRFC A96: only the calls that made any are recorded, so the mean is over those calls.
 	private void summary(PrintStream out, String client, String name, String label) {
 		for (DistributionSummary summary : this.registry.find(name).tag("client", client).summaries()) {
-			out.printf("  %-36s total %5.0f, mean %5.2f, max %3.0f%n", label, summary.totalAmount(), summary.mean(),
-					summary.max());
+			out.printf("  %-36s total %5.0f in %3d call(s), mean %5.2f, max %3.0f%n", label, summary.totalAmount(),
+					summary.count(), summary.mean(), summary.max());
 		}
 	}
 
