@@ -40,6 +40,11 @@ public final class GrpcRetryAutoConfiguration {
 		return new ServiceConfigDurationConverter();
 	}
 
+	@Bean
+	static ClientNamesBindHandlerAdvisor grpcClientNamesBindHandlerAdvisor() {
+		return new ClientNamesBindHandlerAdvisor();
+	}
+
 	// Not replaceable: the channel beans are made by this bean, by name, and it verifies the properties first.
 	// GrpcChannelBuilderCustomizer beans are the way to change how channels are built.
 	@Bean(destroyMethod = "close")
