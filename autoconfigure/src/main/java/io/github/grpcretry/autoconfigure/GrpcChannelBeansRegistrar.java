@@ -39,7 +39,7 @@ class GrpcChannelBeansRegistrar implements ImportBeanDefinitionRegistrar, Enviro
 				continue;
 			}
 			RootBeanDefinition channel = new RootBeanDefinition(ManagedChannel.class);
-			channel.setFactoryBeanName("grpcChannelFactory");
+			channel.setFactoryBeanName(GrpcRetryAutoConfiguration.CHANNEL_FACTORY_BEAN_NAME);
 			channel.setUniqueFactoryMethodName("createChannel");
 			channel.getConstructorArgumentValues().addIndexedArgumentValue(0, clientName);
 			channel.addQualifier(new AutowireCandidateQualifier(Qualifier.class, clientName));
