@@ -24,9 +24,9 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -159,21 +159,39 @@ public class GrpcChannelFactory implements AutoCloseable {
 		}
 	}
 
+	// Plain ifs, not PropertyMapper, whose binary shape differs between the Spring Boot versions this jar runs on.
 	private static void applyChannelSettings(ClientProperties client, ManagedChannelBuilder<?> builder) {
-		PropertyMapper map = PropertyMapper.get();
-		map.from(client.retryBufferSize()).as(DataSize::toBytes).to(builder::retryBufferSize);
-		map.from(client.perRpcBufferLimit()).as(DataSize::toBytes).to(builder::perRpcBufferLimit);
-		map.from(client.keepAlive().time()).to((time) -> builder.keepAliveTime(time.toNanos(), TimeUnit.NANOSECONDS));
-		map.from(client.keepAlive().timeout())
-			.to((timeout) -> builder.keepAliveTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS));
-		map.from(client.keepAlive().withoutCalls()).whenTrue().to(builder::keepAliveWithoutCalls);
-		map.from(client.idleTimeout()).to((idle) -> builder.idleTimeout(idle.toNanos(), TimeUnit.NANOSECONDS));
-		map.from(client.maxInboundMessageSize()).as(GrpcChannelFactory::intBytes).to(builder::maxInboundMessageSize);
-		map.from(client.maxInboundMetadataSize()).as(GrpcChannelFactory::intBytes).to(builder::maxInboundMetadataSize);
-		map.from(client.userAgent()).whenHasText().to(builder::userAgent);
+		if (client.retryBufferSize() != null) {
+			builder.retryBufferSize(client.retryBufferSize().toBytes());
+		}
+		if (client.perRpcBufferLimit() != null) {
+			builder.perRpcBufferLimit(client.perRpcBufferLimit().toBytes());
+		}
+		ClientProperties.KeepAlive keepAlive = client.keepAlive();
+		if (keepAlive.time() != null) {
+			builder.keepAliveTime(keepAlive.time().toNanos(), TimeUnit.NANOSECONDS);
+		}
+		if (keepAlive.timeout() != null) {
+			builder.keepAliveTimeout(keepAlive.timeout().toNanos(), TimeUnit.NANOSECONDS);
+		}
+		if (keepAlive.withoutCalls()) {
+			builder.keepAliveWithoutCalls(true);
+		}
+		if (client.idleTimeout() != null) {
+			builder.idleTimeout(client.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+		}
+		if (client.maxInboundMessageSize() != null) {
+			builder.maxInboundMessageSize(intBytes(client.maxInboundMessageSize()));
+		}
+		if (client.maxInboundMetadataSize() != null) {
+			builder.maxInboundMetadataSize(intBytes(client.maxInboundMetadataSize()));
+		}
+		if (StringUtils.hasText(client.userAgent())) {
+			builder.userAgent(client.userAgent());
+		}
 	}
 
-	private static Integer intBytes(DataSize size) {
+	private static int intBytes(DataSize size) {
 		return Math.toIntExact(size.toBytes());
 	}
 
