@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
@@ -50,10 +51,9 @@ public final class ClientNames {
 			if (source instanceof IterableConfigurationPropertySource iterable) {
 				boolean environment = isSystemEnvironment(source);
 				iterable.stream().filter(CLIENTS::isAncestorOf).forEach((name) -> {
-					ConfigurationPropertyName client = name.chop(NAME_INDEX + 1);
-					byName.computeIfAbsent(client, (key) -> new Spellings())
-						.add(new Spelling(name.getElement(NAME_INDEX, Form.ORIGINAL),
-								iterable.getConfigurationProperty(name)), environment);
+					Spellings spellings = byName.computeIfAbsent(name.chop(NAME_INDEX + 1), (key) -> new Spellings());
+					spellings.add(name.getElement(NAME_INDEX, Form.ORIGINAL), environment,
+							() -> iterable.getConfigurationProperty(name));
 				});
 			}
 		}
@@ -146,8 +146,9 @@ public final class ClientNames {
 
 		private final Map<String, Spelling> environment = new LinkedHashMap<>();
 
-		void add(Spelling spelling, boolean fromEnvironment) {
-			(fromEnvironment ? this.environment : this.written).putIfAbsent(spelling.name(), spelling);
+		void add(String name, boolean fromEnvironment, Supplier<ConfigurationProperty> firstProperty) {
+			(fromEnvironment ? this.environment : this.written).computeIfAbsent(name,
+					(key) -> new Spelling(name, firstProperty.get()));
 		}
 
 		List<Spelling> deciding() {
