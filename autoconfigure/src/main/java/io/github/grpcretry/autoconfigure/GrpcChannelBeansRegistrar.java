@@ -1,36 +1,28 @@
 package io.github.grpcretry.autoconfigure;
 
-import java.util.LinkedHashSet;
 import java.util.Set;
 
-import io.github.grpcretry.properties.GrpcClientsProperties;
+import io.github.grpcretry.properties.ClientNames;
 import io.grpc.ManagedChannel;
 
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.support.AutowireCandidateQualifier;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.RootBeanDefinition;
-import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
-import org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
-import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotationMetadata;
 
 /**
- * Registers a {@link ManagedChannel} bean per client under {@code grpc.clients}, named {@code <client>ManagedChannel}
- * and qualified {@code @Qualifier("<client>")}, built by the {@code GrpcChannelFactory} bean. A bean the application
- * already defines under that name takes its place.
+ * Registers a {@link ManagedChannel} bean per client under {@code grpc.clients}, however its name is spelt (see
+ * {@link ClientNames}), named {@code <client>ManagedChannel} and qualified {@code @Qualifier("<client>")}, built by the
+ * {@code GrpcChannelFactory} bean. A bean the application already defines under that name takes its place.
  */
 class GrpcChannelBeansRegistrar implements ImportBeanDefinitionRegistrar, EnvironmentAware {
 
 	private static final String BEAN_NAME_SUFFIX = "ManagedChannel";
-
-	private static final ConfigurationPropertyName CLIENTS = ConfigurationPropertyName
-		.of(GrpcClientsProperties.CLIENTS);
 
 	private Environment environment;
 
@@ -47,7 +39,7 @@ class GrpcChannelBeansRegistrar implements ImportBeanDefinitionRegistrar, Enviro
 				continue;
 			}
 			RootBeanDefinition channel = new RootBeanDefinition(ManagedChannel.class);
-			channel.setFactoryBeanName("grpcChannelFactory");
+			channel.setFactoryBeanName(GrpcRetryAutoConfiguration.CHANNEL_FACTORY_BEAN_NAME);
 			channel.setUniqueFactoryMethodName("createChannel");
 			channel.getConstructorArgumentValues().addIndexedArgumentValue(0, clientName);
 			channel.addQualifier(new AutowireCandidateQualifier(Qualifier.class, clientName));
@@ -58,17 +50,8 @@ class GrpcChannelBeansRegistrar implements ImportBeanDefinitionRegistrar, Enviro
 	}
 
 	private Set<String> clientNames() {
-		// The names are the map keys Spring Boot binds, so collect them as MapBinder does, before binding.
-		Set<String> names = new LinkedHashSet<>();
-		int nameIndex = CLIENTS.getNumberOfElements();
-		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(this.environment)) {
-			if (source instanceof IterableConfigurationPropertySource iterable) {
-				iterable.stream()
-					.filter((name) -> CLIENTS.isAncestorOf(name))
-					.forEach((name) -> names.add(name.getElement(nameIndex, Form.ORIGINAL)));
-			}
-		}
-		return names;
+		// Before binding, by the rule that binding keys the clients by: they agree on every name.
+		return ClientNames.of(ConfigurationPropertySources.get(this.environment)).names();
 	}
 
 }

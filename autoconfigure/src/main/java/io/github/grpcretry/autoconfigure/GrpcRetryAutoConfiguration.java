@@ -10,6 +10,7 @@ import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
@@ -34,20 +35,30 @@ import org.springframework.core.env.Environment;
 @Import(GrpcChannelBeansRegistrar.class)
 public final class GrpcRetryAutoConfiguration {
 
+	/** The bean that builds every channel bean and shuts the channels down with the context. */
+	static final String CHANNEL_FACTORY_BEAN_NAME = "grpcChannelFactory";
+
 	@Bean
 	@ConfigurationPropertiesBinding
 	static ServiceConfigDurationConverter grpcServiceConfigDurationConverter() {
 		return new ServiceConfigDurationConverter();
 	}
 
+	@Bean
+	static ClientNamesBindHandlerAdvisor grpcClientNamesBindHandlerAdvisor() {
+		return new ClientNamesBindHandlerAdvisor();
+	}
+
 	// Not replaceable: the channel beans are made by this bean, by name, and it verifies the properties first.
 	// GrpcChannelBuilderCustomizer beans are the way to change how channels are built.
-	@Bean(destroyMethod = "close")
+	@Bean(name = CHANNEL_FACTORY_BEAN_NAME, destroyMethod = "close")
 	GrpcChannelFactory grpcChannelFactory(GrpcClientsProperties properties, Environment environment,
-			ObjectProvider<SslBundles> sslBundles, ObjectProvider<GrpcChannelBuilderCustomizer> customizers) {
+			ObjectProvider<SslBundles> sslBundles, ObjectProvider<GrpcChannelBuilderCustomizer> customizers,
+			ConfigurableListableBeanFactory beanFactory) {
 		SslBundles bundles = sslBundles.getIfAvailable();
 		GrpcClientPropertiesVerifier.verify(properties, environment,
 				(name) -> bundles != null && bundles.getBundleNames().contains(name));
+		RegistriesOutliveChannels.declare(beanFactory, CHANNEL_FACTORY_BEAN_NAME);
 		return new GrpcChannelFactory(properties, (name) -> bundles.getBundle(name),
 				customizers.orderedStream().toList());
 	}

@@ -24,14 +24,15 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
 import org.springframework.util.unit.DataSize;
 
 /**
  * Builds the channel of each configured client from its (validated) properties, and shuts every channel it built
- * down together: {@code shutdown()}, wait up to each client's grace period, then {@code shutdownNow()}.
+ * down together: {@code shutdown()}, wait up to each client's grace period, then {@code shutdownNow()}. A channel
+ * built once that shutdown has begun is shut down at once.
  */
 public class GrpcChannelFactory implements AutoCloseable {
 
@@ -53,6 +54,9 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	private final List<BuiltChannel> channels = new ArrayList<>();
 
+	// Guarded by channels, so that a channel is either in the list that close() takes or sees that it was taken.
+	private boolean closed;
+
 	/**
 	 * Creates a factory.
 	 * @param properties the clients' properties, already validated
@@ -69,7 +73,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 	/**
 	 * Builds the channel of a client. The channel connects lazily, on its first call.
 	 * @param clientName the client's key under {@code grpc.clients}
-	 * @return the channel, shut down when this factory is closed
+	 * @return the channel, shut down when this factory is closed, or already shut down if it has been
 	 */
 	public ManagedChannel createChannel(String clientName) {
 		ClientProperties client = this.properties.clients().get(clientName);
@@ -84,10 +88,22 @@ public class GrpcChannelFactory implements AutoCloseable {
 			customizer.customize(clientName, builder);
 		}
 		ManagedChannel channel = builder.build();
-		synchronized (this.channels) {
-			this.channels.add(new BuiltChannel(clientName, channel, client.shutdownGracePeriod()));
+		if (!add(new BuiltChannel(clientName, channel, client.shutdownGracePeriod()))) {
+			logger.warn("gRPC client '" + clientName + "' was requested after the application began shutting down;"
+					+ " its channel is shut down at once, so its calls fail");
+			channel.shutdownNow();
 		}
 		return channel;
+	}
+
+	private boolean add(BuiltChannel channel) {
+		synchronized (this.channels) {
+			if (this.closed) {
+				return false;
+			}
+			this.channels.add(channel);
+			return true;
+		}
 	}
 
 	private ManagedChannelBuilder<?> newBuilder(ClientProperties client) {
@@ -143,32 +159,52 @@ public class GrpcChannelFactory implements AutoCloseable {
 		}
 	}
 
+	// Plain ifs, not PropertyMapper, whose binary shape differs between the Spring Boot versions this jar runs on.
 	private static void applyChannelSettings(ClientProperties client, ManagedChannelBuilder<?> builder) {
-		PropertyMapper map = PropertyMapper.get();
-		map.from(client.retryBufferSize()).as(DataSize::toBytes).to(builder::retryBufferSize);
-		map.from(client.perRpcBufferLimit()).as(DataSize::toBytes).to(builder::perRpcBufferLimit);
-		map.from(client.keepAlive().time()).to((time) -> builder.keepAliveTime(time.toNanos(), TimeUnit.NANOSECONDS));
-		map.from(client.keepAlive().timeout())
-			.to((timeout) -> builder.keepAliveTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS));
-		map.from(client.keepAlive().withoutCalls()).whenTrue().to(builder::keepAliveWithoutCalls);
-		map.from(client.idleTimeout()).to((idle) -> builder.idleTimeout(idle.toNanos(), TimeUnit.NANOSECONDS));
-		map.from(client.maxInboundMessageSize()).as(GrpcChannelFactory::intBytes).to(builder::maxInboundMessageSize);
-		map.from(client.maxInboundMetadataSize()).as(GrpcChannelFactory::intBytes).to(builder::maxInboundMetadataSize);
-		map.from(client.userAgent()).whenHasText().to(builder::userAgent);
+		if (client.retryBufferSize() != null) {
+			builder.retryBufferSize(client.retryBufferSize().toBytes());
+		}
+		if (client.perRpcBufferLimit() != null) {
+			builder.perRpcBufferLimit(client.perRpcBufferLimit().toBytes());
+		}
+		ClientProperties.KeepAlive keepAlive = client.keepAlive();
+		if (keepAlive.time() != null) {
+			builder.keepAliveTime(keepAlive.time().toNanos(), TimeUnit.NANOSECONDS);
+		}
+		if (keepAlive.timeout() != null) {
+			builder.keepAliveTimeout(keepAlive.timeout().toNanos(), TimeUnit.NANOSECONDS);
+		}
+		if (keepAlive.withoutCalls()) {
+			builder.keepAliveWithoutCalls(true);
+		}
+		if (client.idleTimeout() != null) {
+			builder.idleTimeout(client.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+		}
+		if (client.maxInboundMessageSize() != null) {
+			builder.maxInboundMessageSize(intBytes(client.maxInboundMessageSize()));
+		}
+		if (client.maxInboundMetadataSize() != null) {
+			builder.maxInboundMetadataSize(intBytes(client.maxInboundMetadataSize()));
+		}
+		if (StringUtils.hasText(client.userAgent())) {
+			builder.userAgent(client.userAgent());
+		}
 	}
 
-	private static Integer intBytes(DataSize size) {
+	private static int intBytes(DataSize size) {
 		return Math.toIntExact(size.toBytes());
 	}
 
 	/**
 	 * Shuts down every channel this factory built: all at once, then waits for calls in flight for up to each
-	 * client's grace period, and cancels what is still running after that.
+	 * client's grace period, and cancels what is still running after that. Channels built from now on are shut down
+	 * as soon as they are built.
 	 */
 	@Override
 	public void close() {
 		List<BuiltChannel> toClose;
 		synchronized (this.channels) {
+			this.closed = true;
 			toClose = new ArrayList<>(this.channels);
 			this.channels.clear();
 		}

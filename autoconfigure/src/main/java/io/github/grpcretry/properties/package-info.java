@@ -1,4 +1,5 @@
 /**
- * Typed {@code grpc.clients.*} properties: what a user writes in {@code application.yml}, bound as immutable records.
+ * Typed {@code grpc.clients.*} properties: what a user writes in {@code application.yml}, bound as immutable records,
+ * one client per name however it is spelt.
  */
 package io.github.grpcretry.properties;

@@ -3,7 +3,11 @@ package io.github.grpcretry.validation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
+import io.github.grpcretry.properties.ClientNames;
+import io.github.grpcretry.properties.ClientNames.Spelling;
 import io.github.grpcretry.properties.GrpcClientsProperties;
 
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
@@ -13,8 +17,8 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyS
 import org.springframework.core.env.Environment;
 
 /**
- * Runs every check on the bound client properties at start-up and fails with all violations at once, each with
- * the value as written and where it was written.
+ * Runs every check on the bound client properties at start-up, a client name written in two ways included, and fails
+ * with all violations at once, each with the value as written and where it was written.
  */
 public final class GrpcClientPropertiesVerifier {
 
@@ -32,12 +36,29 @@ public final class GrpcClientPropertiesVerifier {
 			Predicate<String> sslBundleExists) {
 		Iterable<ConfigurationPropertySource> sources = ConfigurationPropertySources.get(environment);
 		List<Violation> violations = new ArrayList<>(UnknownClientProperties.find(sources));
+		for (List<Spelling> spellings : ClientNames.of(sources).conflicts()) {
+			spellings.forEach((spelling) -> violations.add(spelledTwice(spelling, spellings)));
+		}
 		for (Violation violation : new GrpcClientPropertiesValidator(sslBundleExists).validate(properties)) {
 			violations.add(withOrigin(violation, sources));
 		}
 		if (!violations.isEmpty()) {
 			throw new InvalidGrpcClientPropertiesException(violations);
 		}
+	}
+
+	private static Violation spelledTwice(Spelling spelling, List<Spelling> spellings) {
+		Stream<Spelling> thisFirst = Stream.concat(Stream.of(spelling),
+				spellings.stream().filter((other) -> other != spelling));
+		String clients = thisFirst.map((other) -> GrpcClientsProperties.CLIENTS + "." + other.name())
+			.collect(Collectors.joining(" and "));
+		String names = spellings.stream().map((other) -> "'" + other.name() + "'").collect(Collectors.joining(" or "));
+		ConfigurationProperty property = spelling.property();
+		Object value = property.getValue();
+		return new Violation(spelling.propertyPath(), (value != null) ? value.toString() : null,
+				(property.getOrigin() != null) ? property.getOrigin().toString() : null,
+				clients + " are one client to Spring Boot's relaxed binding, which would merge their properties silently",
+				"write the client's name one way in every property: " + names);
 	}
 
 	private static Violation withOrigin(Violation violation, Iterable<ConfigurationPropertySource> sources) {
