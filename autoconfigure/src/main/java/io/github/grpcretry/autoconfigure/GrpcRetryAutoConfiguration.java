@@ -17,6 +17,7 @@ import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -61,6 +62,12 @@ public final class GrpcRetryAutoConfiguration {
 		RegistriesOutliveChannels.declare(beanFactory, CHANNEL_FACTORY_BEAN_NAME);
 		return new GrpcChannelFactory(properties, (name) -> bundles.getBundle(name),
 				customizers.orderedStream().toList());
+	}
+
+	@Bean
+	static ChannelsCloseFirstListener grpcChannelsCloseFirstListener(ApplicationContext context,
+			ConfigurableListableBeanFactory beanFactory) {
+		return new ChannelsCloseFirstListener(context, beanFactory);
 	}
 
 	/**

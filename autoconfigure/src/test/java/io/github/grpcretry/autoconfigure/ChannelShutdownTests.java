@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.github.grpcretry.channel.GrpcChannelBuilderCustomizer;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
@@ -35,6 +36,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -100,6 +102,33 @@ class ChannelShutdownTests {
 	}
 
 	@Test
+	void callEndingInGracePeriodIsPublishedWhenSpringBootsMetricsCloseTheRegistryFirst() {
+		List<String> published = new CopyOnWriteArrayList<>();
+		// Spring Boot's metrics auto-configuration closes every registry on ContextClosedEvent, before any bean is
+		// destroyed.
+		this.contextRunner.withBean(PublishedMeters.class, () -> new PublishedMeters(published))
+			.withConfiguration(
+					AutoConfigurations.of(MetricsAutoConfiguration.class, PushMeterRegistryAutoConfiguration.class))
+			.run((context) -> {
+				ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
+				ListenableFuture<EchoResponse> call = echo(channel);
+				this.answers.awaitRequest();
+				CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
+				await().atMost(TIMEOUT).until(channel::isShutdown);
+				assertThat(context.getBean(LoggingMeterRegistry.class).isClosed()).isFalse();
+				this.answers.answer();
+				assertThat(call.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).getMessage()).isEqualTo("held");
+				closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+				assertThat(published).filteredOn((line) -> line.startsWith("grpc.client.calls{"))
+					.singleElement()
+					.asString()
+					.contains("client=echo")
+					.contains("outcome=success_without_retry")
+					.contains("delta_count=1 ");
+			});
+	}
+
+	@Test
 	void observationRegistryOutlivesTheChannels() {
 		this.contextRunner.withUserConfiguration(ObservedChannelsConfiguration.class).run((context) -> {
 			ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
@@ -135,8 +164,11 @@ class ChannelShutdownTests {
 			});
 	}
 
+	// A channel terminates once its streams have closed, which may be before an application executor has run the
+	// calls' listeners; a direct executor runs them as the stream closes.
 	private static ListenableFuture<EchoResponse> echo(ManagedChannel channel) {
 		return EchoGrpc.newFutureStub(channel)
+			.withExecutor(MoreExecutors.directExecutor())
 			.withDeadlineAfter(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
 			.unaryEcho(request());
 	}
