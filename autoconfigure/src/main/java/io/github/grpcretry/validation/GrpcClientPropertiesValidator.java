@@ -65,6 +65,9 @@ public final class GrpcClientPropertiesValidator {
 
 		private final List<Violation> violations;
 
+		// Which entry, if any, has no name and so is the client's default method config.
+		private @Nullable String defaultEntry;
+
 		ClientCheck(String path, List<Violation> violations) {
 			this.path = path;
 			this.violations = violations;
@@ -134,9 +137,7 @@ public final class GrpcClientPropertiesValidator {
 		private void checkMethodConfig(String entry, MethodConfigProperties methodConfig,
 				Map<String, String> namedCalls) {
 			if (methodConfig.name().isEmpty()) {
-				add(entry + ".name", null, "is required: the entry must name the calls it governs",
-						"add name: [{service: <proto package>.<Service>, method: <Method>}]; omit method for every"
-								+ " method of the service");
+				checkDefaultEntry(entry);
 			}
 			for (int j = 0; j < methodConfig.name().size(); j++) {
 				checkName(entry + ".name[" + j + "]", methodConfig.name().get(j), namedCalls);
@@ -157,10 +158,26 @@ public final class GrpcClientPropertiesValidator {
 			}
 		}
 
+		private void checkDefaultEntry(String entry) {
+			// gRPC's service config has one default method config: grpc-java refuses a second one.
+			if (this.defaultEntry != null) {
+				add(entry + ".name", null,
+						"is not set, so this entry is the client's default method config, for every method no"
+								+ " other entry names; but " + this.defaultEntry + " has no name either, and a"
+								+ " client has one default",
+						"name the calls this entry governs (name: [{service: <proto package>.<Service>}]), or merge"
+								+ " it into " + this.defaultEntry);
+			}
+			else {
+				this.defaultEntry = entry;
+			}
+		}
+
 		private void checkName(String property, MethodConfigProperties.Name name, Map<String, String> namedCalls) {
 			if (name.service() == null || name.service().isBlank()) {
 				add(property + ".service", name.service(), "is required: every name needs its full service name",
-						"set it to <proto package>.<Service>, such as echo.Echo");
+						"set it to <proto package>.<Service>, such as echo.Echo; for an entry that governs every"
+								+ " method no other entry names, remove its name altogether");
 				return;
 			}
 			boolean serviceWide = (name.method() == null || name.method().isEmpty());

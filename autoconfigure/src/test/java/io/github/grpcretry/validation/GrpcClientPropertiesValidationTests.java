@@ -113,9 +113,11 @@ class GrpcClientPropertiesValidationTests {
 						"grpc.clients.echo.method-config[0]", NOT_SET),
 				argumentSet("every name has a service", retrying().without(ENTRY + "name[0].service"),
 						ENTRY + "name[0].service", NOT_SET),
-				argumentSet("an entry names its calls",
-						retrying().without(ENTRY + "name[0].service").without(ENTRY + "name[0].method"),
-						ENTRY + "name", NOT_SET),
+				argumentSet("a client has one default entry (without name)",
+						retrying().without(ENTRY + "name[0].service")
+							.without(ENTRY + "name[0].method")
+							.with(CLIENT + "method-config[1].timeout", "1s"),
+						CLIENT + "method-config[1].name", NOT_SET),
 				argumentSet("a method is named once per client",
 						retrying().with(CLIENT + "method-config[1].name[0].service", "echo.Echo")
 							.with(CLIENT + "method-config[1].name[0].method", "UnaryEcho")
@@ -216,6 +218,10 @@ class GrpcClientPropertiesValidationTests {
 				argumentSet("the hedging configuration of the tests", hedging()),
 				argumentSet("max-tokens 1000", throttled().with(CLIENT + "retry-throttling.max-tokens", "1000")),
 				argumentSet("token-ratio 0.001", throttled().with(CLIENT + "retry-throttling.token-ratio", "0.001")),
+				argumentSet("an entry without name is the client's default",
+						retrying().without(ENTRY + "name[0].service").without(ENTRY + "name[0].method")),
+				argumentSet("a default entry beside named ones",
+						retrying().with(CLIENT + "method-config[1].timeout", "1s")),
 				argumentSet("retry max-attempts 2", retrying().with(RETRY + "max-attempts", "2")),
 				argumentSet("hedging max-attempts 2", hedging().with(HEDGING + "max-attempts", "2")),
 				argumentSet("hedging-delay 0s", hedging().with(HEDGING + "hedging-delay", "0s")),
