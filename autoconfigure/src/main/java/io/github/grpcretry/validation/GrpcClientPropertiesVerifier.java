@@ -32,6 +32,7 @@ public final class GrpcClientPropertiesVerifier {
 			Predicate<String> sslBundleExists) {
 		Iterable<ConfigurationPropertySource> sources = ConfigurationPropertySources.get(environment);
 		List<Violation> violations = new ArrayList<>(UnknownClientProperties.find(sources));
+		violations.addAll(HiddenMethodConfigNames.find(properties, sources));
 		for (Violation violation : new GrpcClientPropertiesValidator(sslBundleExists).validate(properties)) {
 			violations.add(withOrigin(violation, sources));
 		}

@@ -30,6 +30,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.MapPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
@@ -297,6 +298,34 @@ class GrpcClientPropertiesValidationTests {
 	}
 
 	@Test
+	void entryLeftWithoutNameByAnOverrideInAnotherSourceIsNotTakenForTheDefault() {
+		// application.yml names the calls; an override of one field elsewhere makes Spring Boot bind the list from
+		// the override alone, which would silently turn the entry into a client-wide default without retries.
+		this.contextRunner.withInitializer((context) -> context.getEnvironment()
+			.getPropertySources()
+			.addLast(new MapPropertySource("application.yml", retrying().asMap())))
+			.withPropertyValues(CLIENT + "address=localhost:50051", ENTRY + "timeout=5s")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(invalidProperties(context.getStartupFailure()).getViolations()).singleElement()
+					.satisfies((violation) -> assertThat(violation.property()).isEqualTo(ENTRY + "name"))
+					.satisfies((violation) -> assertThat(violation.fix()).contains("name: []"));
+			});
+	}
+
+	@Test
+	void entryMeantAsTheDefaultInAnOverridingSourceSaysSoWithAnEmptyName() {
+		this.contextRunner.withInitializer((context) -> context.getEnvironment()
+			.getPropertySources()
+			.addLast(new MapPropertySource("application.yml", retrying().asMap())))
+			.withPropertyValues(retrying().without(ENTRY + "name[0].service")
+				.without(ENTRY + "name[0].method")
+				.with(ENTRY + "name", "")
+				.pairs())
+			.run((context) -> assertThat(context).hasNotFailed().hasBean("echoManagedChannel"));
+	}
+
+	@Test
 	void misspeltRequiredKeyReportsTheKeyAndTheFieldItLeftEmpty() {
 		this.contextRunner
 			.withPropertyValues(retrying().without(RETRY + "max-attempts").with(RETRY + "max-attemps", "4").pairs())
@@ -464,6 +493,10 @@ class GrpcClientPropertiesValidationTests {
 		Config without(String name) {
 			assertThat(this.properties.remove(name)).as("property %s to remove", name).isNotNull();
 			return this;
+		}
+
+		Map<String, Object> asMap() {
+			return new LinkedHashMap<>(this.properties);
 		}
 
 		String[] pairs() {
