@@ -275,10 +275,9 @@ public final class GrpcClientPropertiesValidator {
 				String bucketSize = BigDecimal.valueOf(bucket, 3).stripTrailingZeros().toPlainString();
 				add(property, tokenRatio,
 						"is too large for grpc-java, which adds it to its token count in thousandths, as an int:"
-								+ " with max-tokens " + bucketSize + " it must be at most " + largest.toPlainString()
-								+ ", or the count overflows",
-						"set it to max-tokens (" + bucketSize + ") or less; a success never fills the bucket"
-								+ " beyond max-tokens anyway");
+								+ " with max-tokens " + ((maxTokens != null) ? "" : "up to ") + bucketSize
+								+ " it must be at most " + largest.toPlainString() + ", or the count overflows",
+						"set it to max-tokens or less; a success never fills the bucket beyond max-tokens anyway");
 			}
 			else if (!GrpcJavaLimits.keepsThrottleValue(tokenRatio)) {
 				throttleValueChanged(property, tokenRatio);
