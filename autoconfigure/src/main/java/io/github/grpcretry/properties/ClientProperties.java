@@ -22,11 +22,14 @@ import org.springframework.util.unit.DataSize;
  * replace the one configured here
  * @param retryBufferSize memory shared by all calls of the channel for replaying requests on a retry or hedge
  * @param perRpcBufferLimit memory one call may hold for replaying its request on a retry or hedge
- * @param shutdownGracePeriod how long closing the application waits for calls in flight before cancelling them
+ * @param shutdownGracePeriod how long closing the application waits for calls in flight before cancelling them; 0s
+ * to 292 years (the nanoseconds grpc-java holds)
  * @param keepAlive HTTP/2 keep-alive pings
- * @param idleTimeout how long the channel stays connected without calls before it goes idle
- * @param maxInboundMessageSize largest response message the channel accepts
- * @param maxInboundMetadataSize largest response metadata (headers and trailers) the channel accepts
+ * @param idleTimeout how long the channel stays connected without calls before it goes idle: at least 1s, in whole
+ * milliseconds (grpc-java raises a shorter one and drops fractions); 30 days or more keeps it out of idle mode
+ * @param maxInboundMessageSize largest response message the channel accepts, 0 to 2GB - 1B
+ * @param maxInboundMetadataSize largest response metadata (headers and trailers) the channel accepts, 1B to
+ * 2GB - 1B
  * @param userAgent value prepended to gRPC's own user agent
  */
 public record ClientProperties(@Nullable String address, @DefaultValue("tls") NegotiationType negotiationType,
@@ -54,8 +57,10 @@ public record ClientProperties(@Nullable String address, @DefaultValue("tls") Ne
 	/**
 	 * HTTP/2 keep-alive of a client's connections.
 	 *
-	 * @param time how long a connection may be silent before the client pings it; unset, no pings
-	 * @param timeout how long the client waits for a ping's answer before closing the connection
+	 * @param time how long a connection may be silent before the client pings it: at least 10s (grpc-java raises a
+	 * shorter one); unset, or 1000 days or more, no pings. In-process channels have no connection to ping
+	 * @param timeout how long the client waits for a ping's answer before closing the connection: at least 10ms
+	 * (grpc-java raises a shorter one)
 	 * @param withoutCalls whether pings are also sent while no call is in flight
 	 */
 	public record KeepAlive(@Nullable @ServiceConfigDuration Duration time,

@@ -12,8 +12,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param maxAttempts most attempts of a call, the first one included; at least 2. Above 5 is honoured: the
  * channel's cap is raised to match
- * @param hedgingDelay time between sending one attempt and the next; {@code 0s} sends them all at once. Required, so
- * that a misspelt key cannot turn into an instant burst
+ * @param hedgingDelay time between sending one attempt and the next, 0s to 292 years; {@code 0s} sends them all at
+ * once. Required, so that a misspelt key cannot turn into an instant burst
  * @param nonFatalStatusCodes status codes after which the remaining attempts still go on; any other code ends the
  * call
  */

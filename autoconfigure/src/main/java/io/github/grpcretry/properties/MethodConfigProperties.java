@@ -11,8 +11,10 @@ import org.springframework.util.unit.DataSize;
 /**
  * One method config of a client's service config: the calls it names and what applies to them.
  *
- * @param name the calls this entry governs; the most specific entry wins (method, then service)
- * @param timeout deadline of a call, over all its attempts, unless the caller sets a shorter one
+ * @param name the calls this entry governs; the most specific entry wins (method, then service). Without names, the
+ * entry is the client's default: it governs every method no other entry names (at most one such entry)
+ * @param timeout deadline of a call, over all its attempts, unless the caller sets a shorter one; greater than 0, at
+ * most 36500 days (grpc-java's latest deadline)
  * @param waitForReady whether calls wait for a connection instead of failing at once while none is ready
  * @param maxRequestMessageBytes largest request message a call may send
  * @param maxResponseMessageBytes largest response message a call accepts

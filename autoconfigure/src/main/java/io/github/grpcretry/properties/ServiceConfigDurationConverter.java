@@ -49,14 +49,16 @@ public final class ServiceConfigDurationConverter implements ConditionalGenericC
 		if (!decimalSeconds.matches()) {
 			return DurationStyle.detectAndParse(text);
 		}
-		BigDecimal seconds = new BigDecimal(decimalSeconds.group(1));
+		BigDecimal nanos = new BigDecimal(decimalSeconds.group(1)).movePointRight(9);
+		if (nanos.stripTrailingZeros().scale() > 0) {
+			throw new IllegalArgumentException("'" + text + "' is finer than a nanosecond; use at most 9 decimal places");
+		}
 		try {
-			BigDecimal nanos = seconds.movePointRight(9);
 			return Duration.ofNanos(nanos.longValueExact());
 		}
 		catch (ArithmeticException ex) {
-			throw new IllegalArgumentException(
-					"'" + text + "' is finer than a nanosecond or too large; use at most 9 decimal places", ex);
+			throw new IllegalArgumentException("'" + text + "' is longer than the 292 years of nanoseconds that"
+					+ " grpc-java holds", ex);
 		}
 	}
 

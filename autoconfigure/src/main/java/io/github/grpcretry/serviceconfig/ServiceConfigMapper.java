@@ -14,13 +14,13 @@ import io.github.grpcretry.properties.RetryPolicyProperties;
 import io.github.grpcretry.properties.RetryThrottlingProperties;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.util.unit.DataSize;
 
 /**
  * Maps a client's (validated) properties to the service-config map grpc-java expects: the JSON form of
  * {@code grpc.service_config.ServiceConfig} as Java maps and lists, with numbers as {@link Double}, durations as
- * exact decimal seconds ({@code "0.05s"}) and status codes as upper-case names.
+ * exact decimal seconds ({@code "0.05s"}) and status codes as upper-case names. A method config without names is
+ * the client's default, written as gRPC defines it: {@code "name": [{}]}.
  */
 public final class ServiceConfigMapper {
 
@@ -82,8 +82,31 @@ public final class ServiceConfigMapper {
 
 	private static Map<String, Object> methodConfig(MethodConfigProperties properties) {
 		Map<String, Object> methodConfig = new LinkedHashMap<>();
+		methodConfig.put("name", names(properties.name()));
+		if (properties.timeout() != null) {
+			methodConfig.put("timeout", seconds(properties.timeout()));
+		}
+		if (properties.waitForReady() != null) {
+			methodConfig.put("waitForReady", properties.waitForReady());
+		}
+		if (properties.maxRequestMessageBytes() != null) {
+			methodConfig.put("maxRequestMessageBytes", bytes(properties.maxRequestMessageBytes()));
+		}
+		if (properties.maxResponseMessageBytes() != null) {
+			methodConfig.put("maxResponseMessageBytes", bytes(properties.maxResponseMessageBytes()));
+		}
+		if (properties.retryPolicy() != null) {
+			methodConfig.put("retryPolicy", retryPolicy(properties.retryPolicy()));
+		}
+		if (properties.hedgingPolicy() != null) {
+			methodConfig.put("hedgingPolicy", hedgingPolicy(properties.hedgingPolicy()));
+		}
+		return methodConfig;
+	}
+
+	private static List<Map<String, Object>> names(List<MethodConfigProperties.Name> properties) {
 		List<Map<String, Object>> names = new ArrayList<>();
-		for (MethodConfigProperties.Name name : properties.name()) {
+		for (MethodConfigProperties.Name name : properties) {
 			Map<String, Object> entry = new LinkedHashMap<>();
 			entry.put("service", name.service());
 			if (name.method() != null && !name.method().isEmpty()) {
@@ -91,23 +114,11 @@ public final class ServiceConfigMapper {
 			}
 			names.add(entry);
 		}
-		methodConfig.put("name", names);
-		PropertyMapper map = PropertyMapper.get();
-		map.from(properties.timeout()).as(ServiceConfigMapper::seconds).to((v) -> methodConfig.put("timeout", v));
-		map.from(properties.waitForReady()).to((v) -> methodConfig.put("waitForReady", v));
-		map.from(properties.maxRequestMessageBytes())
-			.as(ServiceConfigMapper::bytes)
-			.to((v) -> methodConfig.put("maxRequestMessageBytes", v));
-		map.from(properties.maxResponseMessageBytes())
-			.as(ServiceConfigMapper::bytes)
-			.to((v) -> methodConfig.put("maxResponseMessageBytes", v));
-		map.from(properties.retryPolicy())
-			.as(ServiceConfigMapper::retryPolicy)
-			.to((v) -> methodConfig.put("retryPolicy", v));
-		map.from(properties.hedgingPolicy())
-			.as(ServiceConfigMapper::hedgingPolicy)
-			.to((v) -> methodConfig.put("hedgingPolicy", v));
-		return methodConfig;
+		// An entry without names is the default: gRPC writes it as one empty name (grpc-java skips an empty list).
+		if (names.isEmpty()) {
+			names.add(new LinkedHashMap<>());
+		}
+		return names;
 	}
 
 	private static Map<String, Object> retryPolicy(RetryPolicyProperties policy) {

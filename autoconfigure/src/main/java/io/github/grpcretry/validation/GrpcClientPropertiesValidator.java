@@ -3,10 +3,12 @@ package io.github.grpcretry.validation;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 import io.github.grpcretry.channel.StaticNameResolverProvider;
 import io.github.grpcretry.properties.ClientProperties;
@@ -24,17 +26,20 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * Checks client properties against the rules of gRFC A6 and grpc-java, so that a channel that would fail to build,
- * or would silently not retry, never starts. Collects every violation instead of stopping at the first.
+ * would silently not retry, or would have a value changed by grpc-java (truncated, raised, overflowed) never starts.
+ * What grpc-java does with each value is written once, in {@link GrpcJavaLimits}. Collects every violation instead
+ * of stopping at the first.
  */
 public final class GrpcClientPropertiesValidator {
 
 	private static final String STATIC_SCHEME = "static://";
 
-	private static final double MAX_TOKENS_LIMIT = 1000;
-
 	// Spring Boot binds a list from the one source that sets it: an override elsewhere drops the other fields.
 	private static final String REQUIRED = "is required (if it is set in one property source and another sets"
 			+ " a field of the same list entry, Spring Boot binds the whole list from the other source only)";
+
+	private static final String TOO_LONG = "is longer than grpc-java can hold: it keeps durations as nanoseconds"
+			+ " in a long, at most 292 years (" + GrpcJavaLimits.LONGEST_DURATION + ")";
 
 	private final Predicate<String> sslBundleExists;
 
@@ -65,6 +70,9 @@ public final class GrpcClientPropertiesValidator {
 
 		private final List<Violation> violations;
 
+		// Which entry, if any, has no name and so is the client's default method config.
+		private @Nullable String defaultEntry;
+
 		ClientCheck(String path, List<Violation> violations) {
 			this.path = path;
 			this.violations = violations;
@@ -84,13 +92,12 @@ public final class GrpcClientPropertiesValidator {
 					"the memory all calls share for replaying requests; 16MB is grpc-java's default");
 			positive(this.path + ".per-rpc-buffer-limit", client.perRpcBufferLimit(),
 					"the memory one call may hold for replaying its request; 1MB is grpc-java's default");
-			notNegative(this.path + ".shutdown-grace-period", client.shutdownGracePeriod(),
-					"set 0s to cancel calls in flight at once, or a longer time to let them finish");
-			positive(this.path + ".keep-alive.time", client.keepAlive().time(), "such as 30s, or remove it");
-			positive(this.path + ".keep-alive.timeout", client.keepAlive().timeout(), "such as 20s, or remove it");
-			positive(this.path + ".idle-timeout", client.idleTimeout(), "such as 30m, or remove it");
+			checkShutdownGracePeriod(this.path + ".shutdown-grace-period", client.shutdownGracePeriod());
+			checkKeepAliveTime(this.path + ".keep-alive.time", client.keepAlive().time());
+			checkKeepAliveTimeout(this.path + ".keep-alive.timeout", client.keepAlive().timeout());
+			checkIdleTimeout(this.path + ".idle-timeout", client.idleTimeout());
 			messageSize(this.path + ".max-inbound-message-size", client.maxInboundMessageSize());
-			messageSize(this.path + ".max-inbound-metadata-size", client.maxInboundMetadataSize());
+			metadataSize(this.path + ".max-inbound-metadata-size", client.maxInboundMetadataSize());
 		}
 
 		private void checkAddress(@Nullable String address) {
@@ -134,14 +141,12 @@ public final class GrpcClientPropertiesValidator {
 		private void checkMethodConfig(String entry, MethodConfigProperties methodConfig,
 				Map<String, String> namedCalls) {
 			if (methodConfig.name().isEmpty()) {
-				add(entry + ".name", null, "is required: the entry must name the calls it governs",
-						"add name: [{service: <proto package>.<Service>, method: <Method>}]; omit method for every"
-								+ " method of the service");
+				checkDefaultEntry(entry);
 			}
 			for (int j = 0; j < methodConfig.name().size(); j++) {
 				checkName(entry + ".name[" + j + "]", methodConfig.name().get(j), namedCalls);
 			}
-			positive(entry + ".timeout", methodConfig.timeout(), "such as 2s, or remove it for no deadline");
+			checkTimeout(entry + ".timeout", methodConfig.timeout());
 			messageSize(entry + ".max-request-message-bytes", methodConfig.maxRequestMessageBytes());
 			messageSize(entry + ".max-response-message-bytes", methodConfig.maxResponseMessageBytes());
 			if (methodConfig.retryPolicy() != null && methodConfig.hedgingPolicy() != null) {
@@ -157,10 +162,26 @@ public final class GrpcClientPropertiesValidator {
 			}
 		}
 
+		private void checkDefaultEntry(String entry) {
+			// gRPC's service config has one default method config: grpc-java refuses a second one.
+			if (this.defaultEntry != null) {
+				add(entry + ".name", null,
+						"is not set, so this entry is the client's default method config, for every method no"
+								+ " other entry names; but " + this.defaultEntry + " has no name either, and a"
+								+ " client has one default",
+						"name the calls this entry governs (name: [{service: <proto package>.<Service>}]), or merge"
+								+ " it into " + this.defaultEntry);
+			}
+			else {
+				this.defaultEntry = entry;
+			}
+		}
+
 		private void checkName(String property, MethodConfigProperties.Name name, Map<String, String> namedCalls) {
 			if (name.service() == null || name.service().isBlank()) {
 				add(property + ".service", name.service(), "is required: every name needs its full service name",
-						"set it to <proto package>.<Service>, such as echo.Echo");
+						"set it to <proto package>.<Service>, such as echo.Echo; for an entry that governs every"
+								+ " method no other entry names, remove its name altogether");
 				return;
 			}
 			boolean serviceWide = (name.method() == null || name.method().isEmpty());
@@ -174,14 +195,35 @@ public final class GrpcClientPropertiesValidator {
 			}
 		}
 
+		private void checkTimeout(String property, @Nullable Duration timeout) {
+			if (timeout == null || !positive(property, timeout, "such as 2s, or remove it for no deadline")) {
+				return;
+			}
+			if (timeout.compareTo(GrpcJavaLimits.LONGEST_DEADLINE) > 0) {
+				add(property, timeout,
+						"is later than grpc-java's latest deadline, 36500 days (100 years), to which it would"
+								+ " shorten it without a word",
+						"set 36500d or less, or remove timeout for no deadline");
+			}
+		}
+
 		private void checkRetryPolicy(String policy, RetryPolicyProperties retry) {
 			maxAttempts(policy + ".max-attempts", retry.maxAttempts(), "retry");
-			requiredPositive(policy + ".initial-backoff", retry.initialBackoff(), "such as .1s or 100ms");
-			requiredPositive(policy + ".max-backoff", retry.maxBackoff(), "such as 1s, at least initial-backoff");
+			Duration initialBackoff = retry.initialBackoff();
+			Duration maxBackoff = retry.maxBackoff();
+			boolean initialValid = backoff(policy + ".initial-backoff", initialBackoff, "such as .1s or 100ms");
+			boolean maxValid = backoff(policy + ".max-backoff", maxBackoff, "such as 1s, at least initial-backoff");
+			if (initialValid && maxValid && maxBackoff.compareTo(initialBackoff) < 0) {
+				add(policy + ".max-backoff", maxBackoff,
+						"is shorter than initial-backoff (" + initialBackoff + "), which grpc-java waits before"
+								+ " the first retry all the same (0.8 to 1.2 times it), so it would not bound"
+								+ " every backoff",
+						"set max-backoff to initial-backoff or more, or lower initial-backoff");
+			}
 			Double multiplier = retry.backoffMultiplier();
 			if (multiplier == null || !(multiplier > 0) || multiplier.isInfinite()) {
 				add(policy + ".backoff-multiplier", multiplier,
-						(multiplier == null) ? REQUIRED : "must be greater than 0",
+						(multiplier == null) ? REQUIRED : "must be greater than 0 and finite",
 						"set it to 1.0 for a constant backoff or 2.0 to double it after each retry");
 			}
 			List<String> codes = retry.retryableStatusCodes();
@@ -195,36 +237,147 @@ public final class GrpcClientPropertiesValidator {
 			}
 		}
 
+		private boolean backoff(String property, @Nullable Duration backoff, String example) {
+			if (backoff == null) {
+				add(property, null, REQUIRED, "set it, " + example);
+				return false;
+			}
+			return positive(property, backoff, example) && heldByGrpcJava(property, backoff, "set it, " + example);
+		}
+
 		private void checkHedgingPolicy(String policy, HedgingPolicyProperties hedging) {
 			maxAttempts(policy + ".max-attempts", hedging.maxAttempts(), "hedge");
 			Duration delay = hedging.hedgingDelay();
+			String example = "such as 50ms; 0s sends every attempt at once";
 			if (delay == null) {
-				add(policy + ".hedging-delay", null, REQUIRED,
-						"set the time between attempts, such as 50ms; 0s sends every attempt at once");
+				add(policy + ".hedging-delay", null, REQUIRED, "set the time between attempts, " + example);
 			}
-			else {
-				notNegative(policy + ".hedging-delay", delay, "such as 50ms; 0s sends every attempt at once");
+			else if (notNegative(policy + ".hedging-delay", delay, example)) {
+				heldByGrpcJava(policy + ".hedging-delay", delay, "set a shorter delay, " + example);
 			}
 			statusCodes(policy + ".non-fatal-status-codes", hedging.nonFatalStatusCodes(), "hedged on");
 		}
 
 		private void checkRetryThrottling(String throttling, RetryThrottlingProperties properties) {
-			Double maxTokens = properties.maxTokens();
-			if (maxTokens == null || !(maxTokens > 0 && maxTokens <= MAX_TOKENS_LIMIT)) {
-				add(throttling + ".max-tokens", maxTokens,
-						(maxTokens == null) ? REQUIRED : "must be greater than 0 and at most 1000",
-						"set the token bucket's size, such as 10");
-			}
+			Integer maxTokens = checkMaxTokens(throttling + ".max-tokens", properties.maxTokens());
+			String property = throttling + ".token-ratio";
 			Double tokenRatio = properties.tokenRatio();
 			if (tokenRatio == null || !(tokenRatio > 0) || tokenRatio.isInfinite()) {
-				add(throttling + ".token-ratio", tokenRatio,
-						(tokenRatio == null) ? REQUIRED : "must be greater than 0",
+				add(property, tokenRatio, (tokenRatio == null) ? REQUIRED : "must be greater than 0 and finite",
 						"set the tokens a success gives back, such as 0.1");
+				return;
 			}
-			else if (BigDecimal.valueOf(tokenRatio).scale() > 3) {
-				add(throttling + ".token-ratio", tokenRatio,
-						"has more than 3 decimal places, which gRPC drops without a word",
-						"round it to 3 decimal places, at least 0.001");
+			// While max-tokens is invalid, the largest bucket A6 allows still shows a ratio that overflows.
+			int bucket = (maxTokens != null) ? maxTokens
+					: (int) (GrpcJavaLimits.MAX_TOKENS_LIMIT * GrpcJavaLimits.THROTTLE_SCALE);
+			BigDecimal largest = BigDecimal.valueOf(GrpcJavaLimits.largestTokenRatioThousandths(bucket), 3);
+			if (decimal(tokenRatio).compareTo(largest) > 0) {
+				String bucketSize = BigDecimal.valueOf(bucket, 3).stripTrailingZeros().toPlainString();
+				add(property, tokenRatio,
+						"is too large for grpc-java, which adds it to its token count in thousandths, as an int:"
+								+ " with max-tokens " + ((maxTokens != null) ? "" : "up to ") + bucketSize
+								+ " it must be at most " + largest.toPlainString() + ", or the count overflows",
+						"set it to max-tokens or less; a success never fills the bucket beyond max-tokens anyway");
+			}
+			else if (!GrpcJavaLimits.keepsThrottleValue(tokenRatio)) {
+				throttleValueChanged(property, tokenRatio);
+			}
+		}
+
+		/**
+		 * Checks {@code max-tokens}.
+		 * @return the bucket size grpc-java keeps, in thousandths, or {@code null} if the value is invalid
+		 */
+		private @Nullable Integer checkMaxTokens(String property, @Nullable Double maxTokens) {
+			if (maxTokens == null || !(maxTokens > 0 && maxTokens <= GrpcJavaLimits.MAX_TOKENS_LIMIT)) {
+				add(property, maxTokens,
+						(maxTokens == null) ? REQUIRED : "must be greater than 0 and at most 1000 (gRFC A6)",
+						"set the token bucket's size, such as 10");
+				return null;
+			}
+			if (!GrpcJavaLimits.keepsThrottleValue(maxTokens)) {
+				throttleValueChanged(property, maxTokens);
+				return null;
+			}
+			int thousandths = GrpcJavaLimits.throttleThousandths(maxTokens);
+			if (!GrpcJavaLimits.throttleLetsRetry(thousandths)) {
+				BigDecimal full = decimal(maxTokens);
+				BigDecimal afterFailure = full.subtract(BigDecimal.ONE).max(BigDecimal.ZERO);
+				add(property, maxTokens,
+						"lets no retry or hedge ever happen: gRFC A6 allows one only while more than half of"
+								+ " max-tokens is left after a failure, and the first failure takes a full bucket of "
+								+ full.toPlainString() + " to " + afterFailure.toPlainString() + ", not more than "
+								+ full.divide(BigDecimal.valueOf(2)).toPlainString(),
+						"set it to " + GrpcJavaLimits.smallestMaxTokensLettingRetry().toPlainString()
+								+ " or more, such as 10, or remove retry-throttling to retry without it");
+				return null;
+			}
+			return thousandths;
+		}
+
+		private void throttleValueChanged(String property, double value) {
+			BigDecimal[] near = GrpcJavaLimits.keptThrottleValuesNear(value);
+			String fix = (near.length > 0)
+					? "use a value grpc-java keeps as written, such as " + Arrays.stream(near)
+						.map(BigDecimal::toPlainString)
+						.collect(Collectors.joining(" or "))
+					: "use a smaller value with at most 3 decimal places";
+			add(property, value,
+					"would be " + GrpcJavaLimits.throttleValueUsed(value).toPlainString() + " in grpc-java, which"
+							+ " keeps retry-throttling values as whole thousandths computed in float precision and"
+							+ " drops the rest without a word",
+					fix);
+		}
+
+		private void checkShutdownGracePeriod(String property, Duration gracePeriod) {
+			String example = "set 0s to cancel calls in flight at once, or a longer time to let them finish";
+			if (notNegative(property, gracePeriod, example)) {
+				heldByGrpcJava(property, gracePeriod, "set a shorter grace period, such as 30s");
+			}
+		}
+
+		private void checkKeepAliveTime(String property, @Nullable Duration time) {
+			if (time == null) {
+				return;
+			}
+			if (time.compareTo(GrpcJavaLimits.SHORTEST_KEEP_ALIVE_TIME) < 0) {
+				add(property, time, "must be at least 10s: grpc-java raises a shorter keep-alive time to 10s"
+						+ " without a word", "set 10s or more, such as 30s, or remove it for no pings");
+			}
+			else {
+				heldByGrpcJava(property, time, "set a shorter time, such as 30s, or remove it for no pings");
+			}
+		}
+
+		private void checkKeepAliveTimeout(String property, @Nullable Duration timeout) {
+			if (timeout == null) {
+				return;
+			}
+			if (timeout.compareTo(GrpcJavaLimits.SHORTEST_KEEP_ALIVE_TIMEOUT) < 0) {
+				add(property, timeout, "must be at least 10ms: grpc-java raises a shorter keep-alive timeout to"
+						+ " 10ms without a word", "set 10ms or more, such as 20s (grpc-java's default), or remove it");
+			}
+			else {
+				heldByGrpcJava(property, timeout, "set a shorter timeout, such as 20s (grpc-java's default)");
+			}
+		}
+
+		private void checkIdleTimeout(String property, @Nullable Duration idleTimeout) {
+			if (idleTimeout == null) {
+				return;
+			}
+			if (idleTimeout.compareTo(GrpcJavaLimits.SHORTEST_IDLE_TIMEOUT) < 0) {
+				add(property, idleTimeout, "must be at least 1s: grpc-java raises a shorter idle timeout to 1s"
+						+ " without a word", "set 1s or more, such as 30m (grpc-java's default), or remove it");
+			}
+			else if (idleTimeout.compareTo(GrpcJavaLimits.IDLE_MODE_OFF_FROM) < 0
+					&& idleTimeout.getNano() % 1_000_000 != 0) {
+				add(property, idleTimeout, "has a fraction of a millisecond, which grpc-java drops: it keeps idle"
+						+ " timeouts in whole milliseconds", "round it to whole milliseconds, such as 1500ms");
+			}
+			else {
+				heldByGrpcJava(property, idleTimeout,
+						"set a shorter timeout; 30d or more already keeps the channel out of idle mode");
 			}
 		}
 
@@ -255,25 +408,28 @@ public final class GrpcClientPropertiesValidator {
 			}
 		}
 
-		private void requiredPositive(String property, @Nullable Duration duration, String example) {
-			if (duration == null) {
-				add(property, null, REQUIRED, "set it, " + example);
-			}
-			else {
-				positive(property, duration, example);
-			}
-		}
-
-		private void positive(String property, @Nullable Duration duration, String example) {
-			if (duration != null && (duration.isNegative() || duration.isZero())) {
+		private boolean positive(String property, Duration duration, String example) {
+			if (duration.isNegative() || duration.isZero()) {
 				add(property, duration, "must be greater than 0", "set a positive duration, " + example);
+				return false;
 			}
+			return true;
 		}
 
-		private void notNegative(String property, @Nullable Duration duration, String example) {
-			if (duration != null && duration.isNegative()) {
+		private boolean notNegative(String property, Duration duration, String example) {
+			if (duration.isNegative()) {
 				add(property, duration, "must not be negative", "set 0s or more, " + example);
+				return false;
 			}
+			return true;
+		}
+
+		private boolean heldByGrpcJava(String property, Duration duration, String fix) {
+			if (duration.compareTo(GrpcJavaLimits.LONGEST_DURATION) > 0) {
+				add(property, duration, TOO_LONG, fix);
+				return false;
+			}
+			return true;
 		}
 
 		private void positive(String property, @Nullable DataSize size, String meaning) {
@@ -289,10 +445,22 @@ public final class GrpcClientPropertiesValidator {
 			}
 		}
 
+		private void metadataSize(String property, @Nullable DataSize size) {
+			// grpc-java's builders refuse 0 (checkArgument(bytes > 0)) and take an int.
+			if (size != null && (size.toBytes() <= 0 || size.toBytes() > Integer.MAX_VALUE)) {
+				add(property, size, "must be between 1 and 2147483647 bytes (2GB - 1B)",
+						"set a size such as 16KB, or remove it for grpc-java's default of 8KB");
+			}
+		}
+
 		private void add(String property, @Nullable Object value, String problem, String fix) {
 			this.violations.add(Violation.of(property, value, problem, fix));
 		}
 
+	}
+
+	private static BigDecimal decimal(double value) {
+		return BigDecimal.valueOf(value).stripTrailingZeros();
 	}
 
 }

@@ -39,6 +39,7 @@ public final class GrpcClientPropertiesVerifier {
 		for (List<Spelling> spellings : ClientNames.of(sources).conflicts()) {
 			spellings.forEach((spelling) -> violations.add(spelledTwice(spelling, spellings)));
 		}
+		violations.addAll(HiddenMethodConfigNames.find(properties, sources));
 		for (Violation violation : new GrpcClientPropertiesValidator(sslBundleExists).validate(properties)) {
 			violations.add(withOrigin(violation, sources));
 		}

@@ -62,6 +62,14 @@ class ServiceConfigDurationConverterTests {
 	}
 
 	@Test
+	void valueLongerThanGrpcJavaHoldsFailsSayingSo() {
+		assertThatIllegalArgumentException().isThrownBy(() -> ServiceConfigDurationConverter.parse("315576000000.5s"))
+			.withMessageContaining("longer than the 292 years");
+		assertThat(ServiceConfigDurationConverter.parse("9223372036.854775807s"))
+			.isEqualTo(Duration.ofNanos(Long.MAX_VALUE));
+	}
+
+	@Test
 	void textThatIsNoDurationFails() {
 		assertThatIllegalArgumentException().isThrownBy(() -> ServiceConfigDurationConverter.parse("soon"));
 	}

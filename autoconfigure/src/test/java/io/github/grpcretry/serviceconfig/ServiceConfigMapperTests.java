@@ -113,6 +113,13 @@ class ServiceConfigMapperTests {
 	}
 
 	@Test
+	void entryWithoutNameIsTheDefaultMethodConfigOfOneEmptyName() {
+		Map<String, Object> serviceConfig = ServiceConfigMapper
+			.toServiceConfig(client(concat(HEDGING, "method-config[1].timeout=3s")));
+		assertThat(methodConfig(serviceConfig, 1)).isEqualTo(Map.of("name", List.of(Map.of()), "timeout", "3s"));
+	}
+
+	@Test
 	void clientWithoutMethodConfigOrThrottlingHasAnEmptyServiceConfig() {
 		assertThat(ServiceConfigMapper.toServiceConfig(client("address=localhost:50051"))).isEmpty();
 	}

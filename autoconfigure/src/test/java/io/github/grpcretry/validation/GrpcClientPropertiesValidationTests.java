@@ -30,6 +30,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.MapPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
@@ -113,9 +114,11 @@ class GrpcClientPropertiesValidationTests {
 						"grpc.clients.echo.method-config[0]", NOT_SET),
 				argumentSet("every name has a service", retrying().without(ENTRY + "name[0].service"),
 						ENTRY + "name[0].service", NOT_SET),
-				argumentSet("an entry names its calls",
-						retrying().without(ENTRY + "name[0].service").without(ENTRY + "name[0].method"),
-						ENTRY + "name", NOT_SET),
+				argumentSet("a client has one default entry (without name)",
+						retrying().without(ENTRY + "name[0].service")
+							.without(ENTRY + "name[0].method")
+							.with(CLIENT + "method-config[1].timeout", "1s"),
+						CLIENT + "method-config[1].name", NOT_SET),
 				argumentSet("a method is named once per client",
 						retrying().with(CLIENT + "method-config[1].name[0].service", "echo.Echo")
 							.with(CLIENT + "method-config[1].name[0].method", "UnaryEcho")
@@ -141,6 +144,21 @@ class GrpcClientPropertiesValidationTests {
 				argumentSet("retry-throttling token-ratio has at most 3 decimal places",
 						throttled().with(CLIENT + "retry-throttling.token-ratio", "0.1234"),
 						CLIENT + "retry-throttling.token-ratio", "0.1234"),
+				argumentSet("retry-throttling max-tokens is kept by grpc-java as written (2.001 would be 2)",
+						throttled().with(CLIENT + "retry-throttling.max-tokens", "2.001"),
+						CLIENT + "retry-throttling.max-tokens", "2.001"),
+				argumentSet("retry-throttling max-tokens lets a retry happen (not at 2)",
+						throttled().with(CLIENT + "retry-throttling.max-tokens", "2"),
+						CLIENT + "retry-throttling.max-tokens", "2"),
+				argumentSet("retry-throttling token-ratio is kept by grpc-java as written (0.251 would be 0.25)",
+						throttled().with(CLIENT + "retry-throttling.token-ratio", "0.251"),
+						CLIENT + "retry-throttling.token-ratio", "0.251"),
+				argumentSet("retry-throttling token-ratio fits grpc-java's int of thousandths",
+						throttled().with(CLIENT + "retry-throttling.token-ratio", "3000000"),
+						CLIENT + "retry-throttling.token-ratio", "3000000"),
+				argumentSet("retry-throttling token-ratio does not overflow grpc-java's token count",
+						throttled().with(CLIENT + "retry-throttling.token-ratio", "2147483.52"),
+						CLIENT + "retry-throttling.token-ratio", "2147483.52"),
 				argumentSet("retry-throttling token-ratio is required",
 						throttled().without(CLIENT + "retry-throttling.token-ratio"),
 						CLIENT + "retry-throttling.token-ratio", NOT_SET),
@@ -163,6 +181,37 @@ class GrpcClientPropertiesValidationTests {
 						CLIENT + "max-inbound-metadata-size", "3GB"),
 				argumentSet("timeout is greater than 0", retrying().with(ENTRY + "timeout", "0s"), ENTRY + "timeout",
 						"0s"),
+				argumentSet("timeout is within grpc-java's latest deadline (100 years)",
+						retrying().with(ENTRY + "timeout", "36501d"), ENTRY + "timeout", "36501d"),
+				argumentSet("a backoff fits grpc-java's nanoseconds",
+						retrying().with(RETRY + "max-backoff", "PT2562047H47M16.854775808S"), RETRY + "max-backoff",
+						"PT2562047H47M16.854775808S"),
+				argumentSet("a backoff is within protobuf's range",
+						retrying().with(RETRY + "initial-backoff", "3652500001d"),
+						RETRY + "initial-backoff", "3652500001d"),
+				argumentSet("max-backoff is not shorter than initial-backoff",
+						retrying().with(RETRY + "initial-backoff", "1s").with(RETRY + "max-backoff", ".5s"),
+						RETRY + "max-backoff", ".5s"),
+				argumentSet("hedging-delay fits grpc-java's nanoseconds",
+						hedging().with(HEDGING + "hedging-delay", "106752d"), HEDGING + "hedging-delay", "106752d"),
+				argumentSet("keep-alive time is not below grpc-java's 10s",
+						retrying().with(CLIENT + "keep-alive.time", "9999ms"), CLIENT + "keep-alive.time", "9999ms"),
+				argumentSet("keep-alive time fits nanoseconds", retrying().with(CLIENT + "keep-alive.time", "106752d"),
+						CLIENT + "keep-alive.time", "106752d"),
+				argumentSet("keep-alive timeout is not below grpc-java's 10ms",
+						retrying().with(CLIENT + "keep-alive.timeout", "9ms"), CLIENT + "keep-alive.timeout", "9ms"),
+				argumentSet("idle-timeout is not below grpc-java's 1s",
+						retrying().with(CLIENT + "idle-timeout", "999ms"), CLIENT + "idle-timeout", "999ms"),
+				argumentSet("idle-timeout is whole milliseconds",
+						retrying().with(CLIENT + "idle-timeout", "1000500us"), CLIENT + "idle-timeout", "1000500us"),
+				argumentSet("idle-timeout fits nanoseconds", retrying().with(CLIENT + "idle-timeout", "106752d"),
+						CLIENT + "idle-timeout", "106752d"),
+				argumentSet("shutdown-grace-period fits nanoseconds",
+						retrying().with(CLIENT + "shutdown-grace-period", "106752d"), CLIENT + "shutdown-grace-period",
+						"106752d"),
+				argumentSet("max-inbound-metadata-size is greater than 0",
+						retrying().with(CLIENT + "max-inbound-metadata-size", "0"),
+						CLIENT + "max-inbound-metadata-size", "0"),
 				argumentSet("shutdown-grace-period is not negative",
 						retrying().with(CLIENT + "shutdown-grace-period", "-1s"), CLIENT + "shutdown-grace-period",
 						"-1s"),
@@ -216,6 +265,26 @@ class GrpcClientPropertiesValidationTests {
 				argumentSet("the hedging configuration of the tests", hedging()),
 				argumentSet("max-tokens 1000", throttled().with(CLIENT + "retry-throttling.max-tokens", "1000")),
 				argumentSet("token-ratio 0.001", throttled().with(CLIENT + "retry-throttling.token-ratio", "0.001")),
+				argumentSet("max-tokens 2.002, the smallest that lets a retry happen",
+						throttled().with(CLIENT + "retry-throttling.max-tokens", "2.002")),
+				argumentSet("token-ratio as large as max-tokens",
+						throttled().with(CLIENT + "retry-throttling.token-ratio", "10")),
+				argumentSet("an entry without name is the client's default",
+						retrying().without(ENTRY + "name[0].service").without(ENTRY + "name[0].method")),
+				argumentSet("a default entry beside named ones",
+						retrying().with(CLIENT + "method-config[1].timeout", "1s")),
+				argumentSet("timeout 36500d, grpc-java's latest deadline",
+						retrying().with(ENTRY + "timeout", "36500d")),
+				argumentSet("backoffs of 292 years, the most nanoseconds grpc-java holds",
+						retrying().with(RETRY + "initial-backoff", "PT2562047H47M16.854775807S")
+							.with(RETRY + "max-backoff", "PT2562047H47M16.854775807S")),
+				argumentSet("max-backoff equal to initial-backoff", retrying().with(RETRY + "max-backoff", "10ms")),
+				argumentSet("keep-alive time 10s, timeout 10ms", retrying().with(CLIENT + "keep-alive.time", "10s")
+					.with(CLIENT + "keep-alive.timeout", "10ms")),
+				argumentSet("idle-timeout 1s", retrying().with(CLIENT + "idle-timeout", "1s")),
+				argumentSet("idle-timeout 30d, which turns idle mode off",
+						retrying().with(CLIENT + "idle-timeout", "30d")),
+				argumentSet("max-inbound-metadata-size 1B", retrying().with(CLIENT + "max-inbound-metadata-size", "1")),
 				argumentSet("retry max-attempts 2", retrying().with(RETRY + "max-attempts", "2")),
 				argumentSet("hedging max-attempts 2", hedging().with(HEDGING + "max-attempts", "2")),
 				argumentSet("hedging-delay 0s", hedging().with(HEDGING + "hedging-delay", "0s")),
@@ -226,6 +295,34 @@ class GrpcClientPropertiesValidationTests {
 				argumentSet("shutdown-grace-period 0s", retrying().with(CLIENT + "shutdown-grace-period", "0s")),
 				argumentSet("static:// backends", retrying().with(CLIENT + "address",
 						"static://127.0.0.1:50051, 127.0.0.1:50052,[::1]:50053")));
+	}
+
+	@Test
+	void entryLeftWithoutNameByAnOverrideInAnotherSourceIsNotTakenForTheDefault() {
+		// application.yml names the calls; an override of one field elsewhere makes Spring Boot bind the list from
+		// the override alone, which would silently turn the entry into a client-wide default without retries.
+		this.contextRunner.withInitializer((context) -> context.getEnvironment()
+			.getPropertySources()
+			.addLast(new MapPropertySource("application.yml", retrying().asMap())))
+			.withPropertyValues(CLIENT + "address=localhost:50051", ENTRY + "timeout=5s")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(invalidProperties(context.getStartupFailure()).getViolations()).singleElement()
+					.satisfies((violation) -> assertThat(violation.property()).isEqualTo(ENTRY + "name"))
+					.satisfies((violation) -> assertThat(violation.fix()).contains("name: []"));
+			});
+	}
+
+	@Test
+	void entryMeantAsTheDefaultInAnOverridingSourceSaysSoWithAnEmptyName() {
+		this.contextRunner.withInitializer((context) -> context.getEnvironment()
+			.getPropertySources()
+			.addLast(new MapPropertySource("application.yml", retrying().asMap())))
+			.withPropertyValues(retrying().without(ENTRY + "name[0].service")
+				.without(ENTRY + "name[0].method")
+				.with(ENTRY + "name", "")
+				.pairs())
+			.run((context) -> assertThat(context).hasNotFailed().hasBean("echoManagedChannel"));
 	}
 
 	@Test
@@ -396,6 +493,10 @@ class GrpcClientPropertiesValidationTests {
 		Config without(String name) {
 			assertThat(this.properties.remove(name)).as("property %s to remove", name).isNotNull();
 			return this;
+		}
+
+		Map<String, Object> asMap() {
+			return new LinkedHashMap<>(this.properties);
 		}
 
 		String[] pairs() {
