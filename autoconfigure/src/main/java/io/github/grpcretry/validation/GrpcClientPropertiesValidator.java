@@ -337,40 +337,25 @@ public final class GrpcClientPropertiesValidator {
 		}
 
 		private void checkKeepAliveTime(String property, @Nullable Duration time) {
-			if (time == null) {
-				return;
-			}
-			if (time.compareTo(GrpcJavaLimits.SHORTEST_KEEP_ALIVE_TIME) < 0) {
-				add(property, time, "must be at least 10s: grpc-java raises a shorter keep-alive time to 10s"
-						+ " without a word", "set 10s or more, such as 30s, or remove it for no pings");
-			}
-			else {
+			if (time != null && notRaised(property, time, GrpcJavaLimits.SHORTEST_KEEP_ALIVE_TIME, "10s",
+					"keep-alive time", "set 10s or more, such as 30s, or remove it for no pings")) {
 				heldByGrpcJava(property, time, "set a shorter time, such as 30s, or remove it for no pings");
 			}
 		}
 
 		private void checkKeepAliveTimeout(String property, @Nullable Duration timeout) {
-			if (timeout == null) {
-				return;
-			}
-			if (timeout.compareTo(GrpcJavaLimits.SHORTEST_KEEP_ALIVE_TIMEOUT) < 0) {
-				add(property, timeout, "must be at least 10ms: grpc-java raises a shorter keep-alive timeout to"
-						+ " 10ms without a word", "set 10ms or more, such as 20s (grpc-java's default), or remove it");
-			}
-			else {
+			if (timeout != null && notRaised(property, timeout, GrpcJavaLimits.SHORTEST_KEEP_ALIVE_TIMEOUT, "10ms",
+					"keep-alive timeout", "set 10ms or more, such as 20s (grpc-java's default), or remove it")) {
 				heldByGrpcJava(property, timeout, "set a shorter timeout, such as 20s (grpc-java's default)");
 			}
 		}
 
 		private void checkIdleTimeout(String property, @Nullable Duration idleTimeout) {
-			if (idleTimeout == null) {
+			if (idleTimeout == null || !notRaised(property, idleTimeout, GrpcJavaLimits.SHORTEST_IDLE_TIMEOUT, "1s",
+					"idle timeout", "set 1s or more, such as 30m (grpc-java's default), or remove it")) {
 				return;
 			}
-			if (idleTimeout.compareTo(GrpcJavaLimits.SHORTEST_IDLE_TIMEOUT) < 0) {
-				add(property, idleTimeout, "must be at least 1s: grpc-java raises a shorter idle timeout to 1s"
-						+ " without a word", "set 1s or more, such as 30m (grpc-java's default), or remove it");
-			}
-			else if (idleTimeout.compareTo(GrpcJavaLimits.IDLE_MODE_OFF_FROM) < 0
+			if (idleTimeout.compareTo(GrpcJavaLimits.IDLE_MODE_OFF_FROM) < 0
 					&& idleTimeout.getNano() % 1_000_000 != 0) {
 				add(property, idleTimeout, "has a fraction of a millisecond, which grpc-java drops: it keeps idle"
 						+ " timeouts in whole milliseconds", "round it to whole milliseconds, such as 1500ms");
@@ -379,6 +364,20 @@ public final class GrpcClientPropertiesValidator {
 				heldByGrpcJava(property, idleTimeout,
 						"set a shorter timeout; 30d or more already keeps the channel out of idle mode");
 			}
+		}
+
+		/**
+		 * Rejects a duration below a minimum that grpc-java would raise it to without a word.
+		 * @return whether the duration is at least the minimum
+		 */
+		private boolean notRaised(String property, Duration duration, Duration minimum, String minimumText,
+				String what, String fix) {
+			if (duration.compareTo(minimum) >= 0) {
+				return true;
+			}
+			add(property, duration, "must be at least " + minimumText + ": grpc-java raises a shorter " + what + " to "
+					+ minimumText + " without a word", fix);
+			return false;
 		}
 
 		private void maxAttempts(String property, @Nullable Integer maxAttempts, String verb) {
