@@ -54,12 +54,10 @@ public final class GrpcRetryAutoConfiguration {
 	// GrpcChannelBuilderCustomizer beans are the way to change how channels are built.
 	@Bean(name = CHANNEL_FACTORY_BEAN_NAME, destroyMethod = "close")
 	GrpcChannelFactory grpcChannelFactory(GrpcClientsProperties properties, Environment environment,
-			ObjectProvider<SslBundles> sslBundles, ObjectProvider<GrpcChannelBuilderCustomizer> customizers,
-			ConfigurableListableBeanFactory beanFactory) {
+			ObjectProvider<SslBundles> sslBundles, ObjectProvider<GrpcChannelBuilderCustomizer> customizers) {
 		SslBundles bundles = sslBundles.getIfAvailable();
 		GrpcClientPropertiesVerifier.verify(properties, environment,
 				(name) -> bundles != null && bundles.getBundleNames().contains(name));
-		RegistriesOutliveChannels.declare(beanFactory, CHANNEL_FACTORY_BEAN_NAME);
 		return new GrpcChannelFactory(properties, (name) -> bundles.getBundle(name),
 				customizers.orderedStream().toList());
 	}
