@@ -39,6 +39,9 @@ public final class GrpcRetryAutoConfiguration {
 	/** The bean that builds every channel bean and shuts the channels down with the context. */
 	static final String CHANNEL_FACTORY_BEAN_NAME = "grpcChannelFactory";
 
+	/** The customizer that counts the attempts of every channel, when a {@code MeterRegistry} bean exists. */
+	static final String ATTEMPT_METRICS_CUSTOMIZER_BEAN_NAME = "grpcAttemptMetricsCustomizer";
+
 	@Bean
 	@ConfigurationPropertiesBinding
 	static ServiceConfigDurationConverter grpcServiceConfigDurationConverter() {
@@ -76,15 +79,10 @@ public final class GrpcRetryAutoConfiguration {
 	@ConditionalOnClass(MeterRegistry.class)
 	static final class AttemptMetricsConfiguration {
 
-		@Bean
+		@Bean(ATTEMPT_METRICS_CUSTOMIZER_BEAN_NAME)
 		@Order(Ordered.LOWEST_PRECEDENCE)
-		GrpcChannelBuilderCustomizer grpcAttemptMetricsCustomizer(ObjectProvider<MeterRegistry> meterRegistry) {
-			return (client, builder) -> {
-				MeterRegistry registry = meterRegistry.getIfUnique();
-				if (registry != null) {
-					builder.intercept(new AttemptMetricsInterceptor(registry, client));
-				}
-			};
+		AttemptMetricsCustomizer grpcAttemptMetricsCustomizer(ObjectProvider<MeterRegistry> meterRegistry) {
+			return new AttemptMetricsCustomizer(meterRegistry);
 		}
 
 	}

@@ -1,5 +1,6 @@
 package io.github.grpcretry.metrics;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -51,6 +52,8 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 
 	private final MeterFailureLog failures;
 
+	private final UnrecordedCalls unrecordedCalls = new UnrecordedCalls();
+
 	private final Map<String, MethodMeters> methods = new ConcurrentHashMap<>();
 
 	// Created on first use, not to show an "other" method that no call had.
@@ -80,6 +83,18 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 
 			@Override
 			public void start(Listener<RespT> responseListener, Metadata headers) {
+				meters.callStarted();
+				try {
+					startRecorded(responseListener, headers);
+				}
+				catch (RuntimeException ex) {
+					// Refused to start (started twice, cancelled first): no close follows to record it.
+					meters.callRecorded();
+					throw ex;
+				}
+			}
+
+			private void startRecorded(Listener<RespT> responseListener, Metadata headers) {
 				super.start(new SimpleForwardingClientCallListener<>(responseListener) {
 
 					@Override
@@ -98,13 +113,27 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 		};
 	}
 
+	/**
+	 * Waits until every call started through this interceptor has been recorded. A channel terminates once its
+	 * streams have closed, while a call's listener, which records the call, may still wait for an application
+	 * executor: an application that shuts down calls this after its channel terminated and before it closes the
+	 * registry.
+	 * @param timeout how long to wait at most
+	 * @return whether every started call was recorded in time
+	 * @throws InterruptedException if the waiting thread is interrupted
+	 */
+	public boolean awaitCallsRecorded(Duration timeout) throws InterruptedException {
+		return this.unrecordedCalls.await(timeout);
+	}
+
 	private MethodMeters methodMeters(MethodDescriptor<?, ?> method) {
 		try {
 			if (!method.isSampledToLocalTracing()) {
 				MethodMeters meters = this.otherMethods;
 				if (meters == null) {
 					// Racing first calls may each build one: the registry hands both the same meters.
-					meters = new MethodMeters(this.registry, this.client, OTHER_METHODS, this.failures);
+					meters = new MethodMeters(this.registry, this.client, OTHER_METHODS, this.failures,
+							this.unrecordedCalls);
 					this.otherMethods = meters;
 				}
 				return meters;
@@ -113,7 +142,8 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 			MethodMeters meters = this.methods.get(name);
 			if (meters == null) {
 				meters = this.methods.computeIfAbsent(name,
-						(key) -> new MethodMeters(this.registry, this.client, key, this.failures));
+						(key) -> new MethodMeters(this.registry, this.client, key, this.failures,
+								this.unrecordedCalls));
 			}
 			return meters;
 		}

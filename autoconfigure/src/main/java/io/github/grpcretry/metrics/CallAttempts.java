@@ -183,6 +183,9 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 			catch (RuntimeException ex) {
 				this.meters.failed(ex);
 			}
+			finally {
+				this.meters.callRecorded();
+			}
 		}
 	}
 

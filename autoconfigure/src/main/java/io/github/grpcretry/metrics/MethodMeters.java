@@ -40,6 +40,8 @@ final class MethodMeters {
 
 	private final MeterFailureLog failures;
 
+	private final UnrecordedCalls unrecordedCalls;
+
 	private final AtomicReferenceArray<Counter> attempts;
 
 	private final AtomicReferenceArray<Timer> calls;
@@ -52,11 +54,13 @@ final class MethodMeters {
 
 	final Timer retryDelay;
 
-	MethodMeters(MeterRegistry registry, String client, String method, MeterFailureLog failures) {
+	MethodMeters(MeterRegistry registry, String client, String method, MeterFailureLog failures,
+			UnrecordedCalls unrecordedCalls) {
 		this.registry = registry;
 		this.tags = Tags.of("client", client, "method", method);
 		this.clock = registry.config().clock();
 		this.failures = failures;
+		this.unrecordedCalls = unrecordedCalls;
 		this.attempts = new AtomicReferenceArray<>(AttemptKind.values().length * CODES.length);
 		this.calls = new AtomicReferenceArray<>(CallOutcome.values().length * CODES.length);
 		this.retries = perCall(RETRIES, "Retries a call made under its retry policy, for calls that made any");
@@ -99,6 +103,14 @@ final class MethodMeters {
 			this.calls.set(index, timer);
 		}
 		timer.record(durationNanos, TimeUnit.NANOSECONDS);
+	}
+
+	void callStarted() {
+		this.unrecordedCalls.started();
+	}
+
+	void callRecorded() {
+		this.unrecordedCalls.recorded();
 	}
 
 	void failed(RuntimeException ex) {

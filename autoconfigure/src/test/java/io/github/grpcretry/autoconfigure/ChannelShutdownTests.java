@@ -8,6 +8,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import com.google.common.util.concurrent.ListenableFuture;
@@ -16,7 +18,15 @@ import io.github.grpcretry.channel.GrpcChannelBuilderCustomizer;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.github.grpcretry.test.echo.EchoResponse;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
+import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -90,12 +100,58 @@ class ChannelShutdownTests {
 				AutoConfigurations.of(MetricsAutoConfiguration.class, PushMeterRegistryAutoConfiguration.class));
 	}
 
+	@Test
+	void callRecordedOnlyAfterTheChannelTerminatedIsPublished() {
+		// A channel terminates once its streams have closed, while a call's listener, which records the call, may
+		// still wait for an application executor: here an interceptor inside the starter's holds every close back
+		// until the channel has terminated.
+		AtomicReference<ManagedChannel> channel = new AtomicReference<>();
+		ClientInterceptor closesAfterTermination = new ClientInterceptor() {
+
+			@Override
+			public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
+					CallOptions callOptions, Channel next) {
+				return new SimpleForwardingClientCall<>(next.newCall(method, callOptions)) {
+
+					@Override
+					public void start(Listener<RespT> listener, Metadata headers) {
+						super.start(new SimpleForwardingClientCallListener<>(listener) {
+
+							@Override
+							public void onClose(Status status, Metadata trailers) {
+								CompletableFuture.runAsync(() -> {
+									await().atMost(TIMEOUT).until(() -> channel.get().isTerminated());
+									super.onClose(status, trailers);
+								});
+							}
+
+						}, headers);
+					}
+
+				};
+			}
+
+		};
+		assertCallEndingInGracePeriodIsPublished(
+				this.contextRunner.withBean(GrpcChannelBuilderCustomizer.class,
+						() -> (client, builder) -> builder.intercept(closesAfterTermination)),
+				AutoConfigurations.of(MetricsAutoConfiguration.class, PushMeterRegistryAutoConfiguration.class),
+				channel::set);
+	}
+
 	private void assertCallEndingInGracePeriodIsPublished(AutoConfigurations registryConfigurations) {
+		assertCallEndingInGracePeriodIsPublished(this.contextRunner, registryConfigurations, (channel) -> {
+		});
+	}
+
+	private void assertCallEndingInGracePeriodIsPublished(ApplicationContextRunner contextRunner,
+			AutoConfigurations registryConfigurations, Consumer<ManagedChannel> channelBuilt) {
 		List<String> published = new CopyOnWriteArrayList<>();
-		this.contextRunner.withBean(PublishedMeters.class, () -> new PublishedMeters(published))
+		contextRunner.withBean(PublishedMeters.class, () -> new PublishedMeters(published))
 			.withConfiguration(registryConfigurations)
 			.run((context) -> {
 				ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
+				channelBuilt.accept(channel);
 				ListenableFuture<EchoResponse> call = echo(channel);
 				this.answers.awaitRequest();
 				CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
@@ -150,8 +206,8 @@ class ChannelShutdownTests {
 			});
 	}
 
-	// A channel terminates once its streams have closed, which may be before an application executor has run the
-	// calls' listeners; a direct executor runs them as the stream closes.
+	// A channel terminates once its streams have closed, possibly before an application executor has run the calls'
+	// listeners; a direct executor runs them as the stream closes, and a test that wants them late says so.
 	private static ListenableFuture<EchoResponse> echo(ManagedChannel channel) {
 		return EchoGrpc.newFutureStub(channel)
 			.withExecutor(MoreExecutors.directExecutor())
