@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import io.github.grpcretry.channel.GrpcChannelBuilderCustomizer;
+import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,7 +15,7 @@ import org.springframework.beans.factory.ObjectProvider;
  * Instruments every channel with {@link AttemptMetricsInterceptor}, outermost, when a {@link MeterRegistry} bean
  * exists, and keeps the interceptors, so that shutdown can wait for the calls they have not recorded yet.
  */
-final class AttemptMetricsCustomizer implements GrpcChannelBuilderCustomizer, UnrecordedCallsAwaiter {
+final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer, UnrecordedCallsAwaiter {
 
 	private final ObjectProvider<MeterRegistry> meterRegistry;
 

@@ -1,6 +1,6 @@
 package io.github.grpcretry.autoconfigure;
 
-import io.github.grpcretry.channel.GrpcChannelBuilderCustomizer;
+import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.channel.GrpcChannelFactory;
 import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
 import io.github.grpcretry.properties.GrpcClientsProperties;
@@ -54,10 +54,10 @@ public final class GrpcRetryAutoConfiguration {
 	}
 
 	// Not replaceable: the channel beans are made by this bean, by name, and it verifies the properties first.
-	// GrpcChannelBuilderCustomizer beans are the way to change how channels are built.
+	// RetryChannelBuilderCustomizer beans are the way to change how channels are built.
 	@Bean(name = CHANNEL_FACTORY_BEAN_NAME, destroyMethod = "close")
 	GrpcChannelFactory grpcChannelFactory(GrpcClientsProperties properties, Environment environment,
-			ObjectProvider<SslBundles> sslBundles, ObjectProvider<GrpcChannelBuilderCustomizer> customizers) {
+			ObjectProvider<SslBundles> sslBundles, ObjectProvider<RetryChannelBuilderCustomizer> customizers) {
 		SslBundles bundles = sslBundles.getIfAvailable();
 		GrpcClientPropertiesVerifier.verify(properties, environment,
 				(name) -> bundles != null && bundles.getBundleNames().contains(name));

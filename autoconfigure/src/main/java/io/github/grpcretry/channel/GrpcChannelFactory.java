@@ -50,7 +50,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	private final Function<String, SslBundle> sslBundles;
 
-	private final List<GrpcChannelBuilderCustomizer> customizers;
+	private final List<RetryChannelBuilderCustomizer> customizers;
 
 	private final List<BuiltChannel> channels = new ArrayList<>();
 
@@ -64,7 +64,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 * @param customizers called for every client's builder, in order, before it is built
 	 */
 	public GrpcChannelFactory(GrpcClientsProperties properties, Function<String, SslBundle> sslBundles,
-			List<GrpcChannelBuilderCustomizer> customizers) {
+			List<RetryChannelBuilderCustomizer> customizers) {
 		this.properties = properties;
 		this.sslBundles = sslBundles;
 		this.customizers = List.copyOf(customizers);
@@ -84,7 +84,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 		ManagedChannelBuilder<?> builder = newBuilder(client);
 		applyServiceConfig(client, builder);
 		applyChannelSettings(client, builder);
-		for (GrpcChannelBuilderCustomizer customizer : this.customizers) {
+		for (RetryChannelBuilderCustomizer customizer : this.customizers) {
 			customizer.customize(clientName, builder);
 		}
 		ManagedChannel channel = builder.build();

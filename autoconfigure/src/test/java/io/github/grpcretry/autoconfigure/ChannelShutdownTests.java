@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
-import io.github.grpcretry.channel.GrpcChannelBuilderCustomizer;
+import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.github.grpcretry.test.echo.EchoResponse;
@@ -133,7 +133,7 @@ class ChannelShutdownTests {
 
 		};
 		assertCallEndingInGracePeriodIsPublished(
-				this.contextRunner.withBean(GrpcChannelBuilderCustomizer.class,
+				this.contextRunner.withBean(RetryChannelBuilderCustomizer.class,
 						() -> (client, builder) -> builder.intercept(closesAfterTermination)),
 				AutoConfigurations.of(MetricsAutoConfiguration.class, PushMeterRegistryAutoConfiguration.class),
 				channel::set);
@@ -187,7 +187,7 @@ class ChannelShutdownTests {
 		this.contextRunner.withBean(ChannelRequestedDuringClose.class, () -> requested)
 			.withBean("lazyChannel", BeanFactoryPostProcessor.class,
 					() -> (beanFactory) -> beanFactory.getBeanDefinition("echoManagedChannel").setLazyInit(true))
-			.withBean(GrpcChannelBuilderCustomizer.class, () -> (client, builder) -> requested.holdCreation())
+			.withBean(RetryChannelBuilderCustomizer.class, () -> (client, builder) -> requested.holdCreation())
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				CompletableFuture<ManagedChannel> channel = CompletableFuture
@@ -292,7 +292,7 @@ class ChannelShutdownTests {
 		}
 
 		@Bean
-		GrpcChannelBuilderCustomizer observingCustomizer(ObjectProvider<ObservationRegistry> observationRegistry) {
+		RetryChannelBuilderCustomizer observingCustomizer(ObjectProvider<ObservationRegistry> observationRegistry) {
 			return (client, builder) -> observationRegistry.getObject();
 		}
 

@@ -23,7 +23,7 @@ import java.util.function.BooleanSupplier;
 
 import javax.net.ssl.KeyManagerFactory;
 
-import io.github.grpcretry.channel.GrpcChannelBuilderCustomizer;
+import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.Meters;
@@ -234,7 +234,7 @@ class GrpcRetryAutoConfigurationTests {
 		List<String> customized = new CopyOnWriteArrayList<>();
 		this.contextRunner
 			.withPropertyValues("grpc.clients.echo.address=localhost:1", "grpc.clients.other.address=localhost:2")
-			.withBean(GrpcChannelBuilderCustomizer.class, () -> (client, builder) -> customized.add(client))
+			.withBean(RetryChannelBuilderCustomizer.class, () -> (client, builder) -> customized.add(client))
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				assertThat(customized).containsExactlyInAnyOrder("echo", "other");
@@ -256,7 +256,7 @@ class GrpcRetryAutoConfigurationTests {
 			this.contextRunner
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
 						"grpc.clients.echo.negotiation-type=plaintext")
-				.withBean(GrpcChannelBuilderCustomizer.class,
+				.withBean(RetryChannelBuilderCustomizer.class,
 						() -> (client, builder) -> builder.intercept(recorder))
 				.run((context) -> {
 					echo(context.getBean("echoManagedChannel", ManagedChannel.class), "hi");

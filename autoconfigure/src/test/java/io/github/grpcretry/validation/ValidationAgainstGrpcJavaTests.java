@@ -19,7 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
-import io.github.grpcretry.channel.GrpcChannelBuilderCustomizer;
+import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.github.grpcretry.test.echo.EchoResponse;
@@ -106,7 +106,7 @@ class ValidationAgainstGrpcJavaTests {
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(GrpcRetryAutoConfiguration.class))
-		.withBean(GrpcChannelBuilderCustomizer.class,
+		.withBean(RetryChannelBuilderCustomizer.class,
 				() -> (client, builder) -> this.channels.get(client).customize((InProcessChannelBuilder) builder));
 
 	@BeforeAll

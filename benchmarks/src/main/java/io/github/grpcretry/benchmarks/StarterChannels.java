@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
-import io.github.grpcretry.channel.GrpcChannelBuilderCustomizer;
+import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -42,7 +42,7 @@ public final class StarterChannels implements AutoCloseable {
 			context.registerBean(MeterRegistry.class, () -> registry);
 		}
 		if (inProcess) {
-			context.registerBean(GrpcChannelBuilderCustomizer.class,
+			context.registerBean(RetryChannelBuilderCustomizer.class,
 					() -> (client, builder) -> builder.directExecutor());
 		}
 		context.register(GrpcRetryAutoConfiguration.class);

@@ -5,10 +5,12 @@ import io.grpc.ManagedChannelBuilder;
 /**
  * Callback to customize the builder of a client's channel before it is built, for example to add interceptors.
  * Every customizer bean is called for every client, in {@code @Order}; check the client name to customize one.
+ * Named apart from Spring gRPC's {@code org.springframework.grpc.client.GrpcChannelBuilderCustomizer}, which
+ * applications may have on the class path too.
  *
  * <pre>{@code
  * @Bean
- * GrpcChannelBuilderCustomizer authentication(TokenInterceptor tokens) {
+ * RetryChannelBuilderCustomizer authentication(TokenInterceptor tokens) {
  *     return (client, builder) -> {
  *         if (client.equals("echo")) {
  *             builder.intercept(tokens);
@@ -18,7 +20,7 @@ import io.grpc.ManagedChannelBuilder;
  * }</pre>
  */
 @FunctionalInterface
-public interface GrpcChannelBuilderCustomizer {
+public interface RetryChannelBuilderCustomizer {
 
 	/**
 	 * Customizes the builder of one client's channel.
