@@ -205,9 +205,9 @@ public final class GrpcClientPropertiesValidator {
 			// gRPC's service config has one default method config: grpc-java refuses a second one.
 			if (this.defaultEntry != null) {
 				add(entry + ".name", null,
-						"is not set, so this entry is the client's default method config, for every method no"
-								+ " other entry names; but " + this.defaultEntry + " has no name either, and a"
-								+ " client has one default",
+						"is not set, so this entry is the " + this.keys.owner() + "'s default method config, for"
+								+ " every method no other entry names; but " + this.defaultEntry + " has no name"
+								+ " either, and a " + this.keys.owner() + " has one default",
 						"name the calls this entry governs (name: [{service: <proto package>.<Service>}]), or merge"
 								+ " it into " + this.defaultEntry);
 			}
