@@ -148,14 +148,23 @@ public class GrpcChannelFactory implements AutoCloseable {
 		if (!serviceConfig.isEmpty()) {
 			builder.defaultServiceConfig(serviceConfig);
 		}
-		int maxAttempts = ServiceConfigMapper.largestMaxAttempts(client);
-		if (maxAttempts > GRPC_DEFAULT_MAX_ATTEMPTS) {
-			builder.maxRetryAttempts(maxAttempts);
-			builder.maxHedgedAttempts(maxAttempts);
-		}
+		raiseAttemptCaps(builder, ServiceConfigMapper.largestMaxAttempts(client));
 		// An in-process address is a single direct address, for which grpc-java forbids a load-balancing policy.
 		if (!isInProcess(client)) {
 			builder.defaultLoadBalancingPolicy(client.loadBalancingPolicy().policyName());
+		}
+	}
+
+	/**
+	 * Raises a builder's caps on retry and hedging attempts to the largest configured {@code max-attempts} when that
+	 * is above grpc-java's own cap of 5, to which grpc-java would otherwise lower every policy without a word.
+	 * @param builder the channel's builder
+	 * @param largestMaxAttempts the largest {@code max-attempts} of the channel's policies
+	 */
+	public static void raiseAttemptCaps(ManagedChannelBuilder<?> builder, int largestMaxAttempts) {
+		if (largestMaxAttempts > GRPC_DEFAULT_MAX_ATTEMPTS) {
+			builder.maxRetryAttempts(largestMaxAttempts);
+			builder.maxHedgedAttempts(largestMaxAttempts);
 		}
 	}
 

@@ -33,15 +33,25 @@ public final class ServiceConfigMapper {
 	 * @return the service config, ready for {@code ManagedChannelBuilder.defaultServiceConfig}
 	 */
 	public static Map<String, Object> toServiceConfig(ClientProperties client) {
+		return toServiceConfig(client.methodConfig(), client.retryThrottling());
+	}
+
+	/**
+	 * Builds a service config from its method configs and retry throttling, wherever they were written.
+	 * @param methodConfigs the method configs, already validated
+	 * @param throttling the retry throttling, already validated, or {@code null} for none
+	 * @return the service config, ready for {@code ManagedChannelBuilder.defaultServiceConfig}
+	 */
+	public static Map<String, Object> toServiceConfig(List<MethodConfigProperties> methodConfigs,
+			@Nullable RetryThrottlingProperties throttling) {
 		Map<String, Object> serviceConfig = new LinkedHashMap<>();
-		List<Map<String, Object>> methodConfigs = new ArrayList<>();
-		for (MethodConfigProperties methodConfig : client.methodConfig()) {
-			methodConfigs.add(methodConfig(methodConfig));
+		List<Map<String, Object>> methodConfigMaps = new ArrayList<>();
+		for (MethodConfigProperties methodConfig : methodConfigs) {
+			methodConfigMaps.add(methodConfig(methodConfig));
 		}
-		if (!methodConfigs.isEmpty()) {
-			serviceConfig.put("methodConfig", methodConfigs);
+		if (!methodConfigMaps.isEmpty()) {
+			serviceConfig.put("methodConfig", methodConfigMaps);
 		}
-		RetryThrottlingProperties throttling = client.retryThrottling();
 		if (throttling != null) {
 			Map<String, Object> retryThrottling = new LinkedHashMap<>();
 			retryThrottling.put("maxTokens", throttling.maxTokens());
@@ -58,8 +68,18 @@ public final class ServiceConfigMapper {
 	 * @return the largest configured maximum, or 0 when no policy sets one
 	 */
 	public static int largestMaxAttempts(ClientProperties client) {
+		return largestMaxAttempts(client.methodConfig());
+	}
+
+	/**
+	 * The largest {@code max-attempts} of any retry or hedging policy among method configs, which the channel's
+	 * attempt cap must reach for the policy to be honoured.
+	 * @param methodConfigs the method configs
+	 * @return the largest configured maximum, or 0 when no policy sets one
+	 */
+	public static int largestMaxAttempts(List<MethodConfigProperties> methodConfigs) {
 		int largest = 0;
-		for (MethodConfigProperties methodConfig : client.methodConfig()) {
+		for (MethodConfigProperties methodConfig : methodConfigs) {
 			if (methodConfig.retryPolicy() != null && methodConfig.retryPolicy().maxAttempts() != null) {
 				largest = Math.max(largest, methodConfig.retryPolicy().maxAttempts());
 			}

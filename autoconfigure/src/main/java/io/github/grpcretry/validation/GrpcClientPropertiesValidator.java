@@ -27,8 +27,9 @@ import org.springframework.util.unit.DataSize;
 /**
  * Checks client properties against the rules of gRFC A6 and grpc-java, so that a channel that would fail to build,
  * would silently not retry, or would have a value changed by grpc-java (truncated, raised, overflowed) never starts.
- * What grpc-java does with each value is written once, in {@link GrpcJavaLimits}. Collects every violation instead
- * of stopping at the first.
+ * What grpc-java does with each value is written once, in {@link GrpcJavaLimits}. The service-config rules also
+ * check Spring Boot 4.1's typed service config, reported in its key names ({@link ServiceConfigKeys}). Collects every
+ * violation instead of stopping at the first.
  */
 public final class GrpcClientPropertiesValidator {
 
@@ -59,35 +60,63 @@ public final class GrpcClientPropertiesValidator {
 	public List<Violation> validate(GrpcClientsProperties properties) {
 		List<Violation> violations = new ArrayList<>();
 		properties.clients()
-			.forEach((name, client) -> new ClientCheck(GrpcClientsProperties.CLIENTS + "." + name, violations)
-				.check(client));
+			.forEach((name, client) -> new Check(GrpcClientsProperties.CLIENTS + "." + name,
+					ServiceConfigKeys.GRPC_CLIENTS, violations)
+				.checkClient(client, this.sslBundleExists));
 		return violations;
 	}
 
-	private final class ClientCheck {
+	/**
+	 * Validates one service config by the same rules as a client's, in the key names of its property tree.
+	 * @param path the property path of the service config, such as
+	 * {@code spring.grpc.client.channel.echo.service-config}
+	 * @param keys the key names of the tree
+	 * @param methodConfigs the method configs, in the order written
+	 * @param retryThrottling the retry throttling, or {@code null} when not set
+	 * @return the violations, empty when the service config is valid
+	 */
+	public static List<Violation> validateServiceConfig(String path, ServiceConfigKeys keys,
+			List<MethodConfigProperties> methodConfigs, @Nullable RetryThrottlingProperties retryThrottling) {
+		List<Violation> violations = new ArrayList<>();
+		new Check(path, keys, violations).checkServiceConfig(methodConfigs, retryThrottling);
+		return violations;
+	}
+
+	/**
+	 * The violation of a method config that has both a retry and a hedging policy.
+	 * @param entry the property path of the method config, such as {@code grpc.clients.echo.method-config[0]}
+	 * @param keys the key names of its tree
+	 * @return the violation
+	 */
+	public static Violation retryAndHedging(String entry, ServiceConfigKeys keys) {
+		return Violation.of(entry, null,
+				"has both " + keys.retryPolicy() + " and " + keys.hedgingPolicy()
+						+ "; a call can either retry or hedge",
+				"keep " + keys.retryPolicy() + " to retry after failures, or " + keys.hedgingPolicy()
+						+ " to send attempts ahead of time, and remove the other");
+	}
+
+	private static final class Check {
 
 		private final String path;
+
+		private final ServiceConfigKeys keys;
 
 		private final List<Violation> violations;
 
 		// Which entry, if any, has no name and so is the client's default method config.
 		private @Nullable String defaultEntry;
 
-		ClientCheck(String path, List<Violation> violations) {
+		Check(String path, ServiceConfigKeys keys, List<Violation> violations) {
 			this.path = path;
+			this.keys = keys;
 			this.violations = violations;
 		}
 
-		void check(ClientProperties client) {
+		void checkClient(ClientProperties client, Predicate<String> sslBundleExists) {
 			checkAddress(client.address());
-			checkSsl(client);
-			Map<String, String> namedCalls = new HashMap<>();
-			for (int i = 0; i < client.methodConfig().size(); i++) {
-				checkMethodConfig(this.path + ".method-config[" + i + "]", client.methodConfig().get(i), namedCalls);
-			}
-			if (client.retryThrottling() != null) {
-				checkRetryThrottling(this.path + ".retry-throttling", client.retryThrottling());
-			}
+			checkSsl(client, sslBundleExists);
+			checkServiceConfig(client.methodConfig(), client.retryThrottling());
 			positive(this.path + ".retry-buffer-size", client.retryBufferSize(),
 					"the memory all calls share for replaying requests; 16MB is grpc-java's default");
 			positive(this.path + ".per-rpc-buffer-limit", client.perRpcBufferLimit(),
@@ -98,6 +127,18 @@ public final class GrpcClientPropertiesValidator {
 			checkIdleTimeout(this.path + ".idle-timeout", client.idleTimeout());
 			messageSize(this.path + ".max-inbound-message-size", client.maxInboundMessageSize());
 			metadataSize(this.path + ".max-inbound-metadata-size", client.maxInboundMetadataSize());
+		}
+
+		void checkServiceConfig(List<MethodConfigProperties> methodConfigs,
+				@Nullable RetryThrottlingProperties retryThrottling) {
+			Map<String, String> namedCalls = new HashMap<>();
+			for (int i = 0; i < methodConfigs.size(); i++) {
+				checkMethodConfig(this.path + "." + this.keys.methodConfig() + "[" + i + "]", methodConfigs.get(i),
+						namedCalls);
+			}
+			if (retryThrottling != null) {
+				checkRetryThrottling(this.path + "." + this.keys.retryThrottling(), retryThrottling);
+			}
 		}
 
 		private void checkAddress(@Nullable String address) {
@@ -121,7 +162,7 @@ public final class GrpcClientPropertiesValidator {
 			}
 		}
 
-		private void checkSsl(ClientProperties client) {
+		private void checkSsl(ClientProperties client, Predicate<String> sslBundleExists) {
 			String bundle = client.ssl().bundle();
 			if (bundle == null) {
 				return;
@@ -131,7 +172,7 @@ public final class GrpcClientPropertiesValidator {
 				add(property, bundle, "is set, but negotiation-type is plaintext, so the bundle would be ignored",
 						"set negotiation-type to tls, or remove ssl.bundle");
 			}
-			else if (!GrpcClientPropertiesValidator.this.sslBundleExists.test(bundle)) {
+			else if (!sslBundleExists.test(bundle)) {
 				add(property, bundle, "names no SSL bundle",
 						"define it under spring.ssl.bundle.jks." + bundle + " or spring.ssl.bundle.pem." + bundle
 								+ ", or correct the name");
@@ -147,18 +188,16 @@ public final class GrpcClientPropertiesValidator {
 				checkName(entry + ".name[" + j + "]", methodConfig.name().get(j), namedCalls);
 			}
 			checkTimeout(entry + ".timeout", methodConfig.timeout());
-			messageSize(entry + ".max-request-message-bytes", methodConfig.maxRequestMessageBytes());
-			messageSize(entry + ".max-response-message-bytes", methodConfig.maxResponseMessageBytes());
+			messageSize(entry + "." + this.keys.maxRequestMessage(), methodConfig.maxRequestMessageBytes());
+			messageSize(entry + "." + this.keys.maxResponseMessage(), methodConfig.maxResponseMessageBytes());
 			if (methodConfig.retryPolicy() != null && methodConfig.hedgingPolicy() != null) {
-				add(entry, null, "has both retry-policy and hedging-policy; a call can either retry or hedge",
-						"keep retry-policy to retry after failures, or hedging-policy to send attempts ahead of"
-								+ " time, and remove the other");
+				this.violations.add(retryAndHedging(entry, this.keys));
 			}
 			if (methodConfig.retryPolicy() != null) {
-				checkRetryPolicy(entry + ".retry-policy", methodConfig.retryPolicy());
+				checkRetryPolicy(entry + "." + this.keys.retryPolicy(), methodConfig.retryPolicy());
 			}
 			if (methodConfig.hedgingPolicy() != null) {
-				checkHedgingPolicy(entry + ".hedging-policy", methodConfig.hedgingPolicy());
+				checkHedgingPolicy(entry + "." + this.keys.hedgingPolicy(), methodConfig.hedgingPolicy());
 			}
 		}
 
@@ -166,9 +205,9 @@ public final class GrpcClientPropertiesValidator {
 			// gRPC's service config has one default method config: grpc-java refuses a second one.
 			if (this.defaultEntry != null) {
 				add(entry + ".name", null,
-						"is not set, so this entry is the client's default method config, for every method no"
-								+ " other entry names; but " + this.defaultEntry + " has no name either, and a"
-								+ " client has one default",
+						"is not set, so this entry is the " + this.keys.owner() + "'s default method config, for"
+								+ " every method no other entry names; but " + this.defaultEntry + " has no name"
+								+ " either, and a " + this.keys.owner() + " has one default",
 						"name the calls this entry governs (name: [{service: <proto package>.<Service>}]), or merge"
 								+ " it into " + this.defaultEntry);
 			}
@@ -248,12 +287,13 @@ public final class GrpcClientPropertiesValidator {
 		private void checkHedgingPolicy(String policy, HedgingPolicyProperties hedging) {
 			maxAttempts(policy + ".max-attempts", hedging.maxAttempts(), "hedge");
 			Duration delay = hedging.hedgingDelay();
+			String property = policy + "." + this.keys.hedgingDelay();
 			String example = "such as 50ms; 0s sends every attempt at once";
 			if (delay == null) {
-				add(policy + ".hedging-delay", null, REQUIRED, "set the time between attempts, " + example);
+				add(property, null, REQUIRED, "set the time between attempts, " + example);
 			}
-			else if (notNegative(policy + ".hedging-delay", delay, example)) {
-				heldByGrpcJava(policy + ".hedging-delay", delay, "set a shorter delay, " + example);
+			else if (notNegative(property, delay, example)) {
+				heldByGrpcJava(property, delay, "set a shorter delay, " + example);
 			}
 			statusCodes(policy + ".non-fatal-status-codes", hedging.nonFatalStatusCodes(), "hedged on");
 		}
@@ -309,7 +349,8 @@ public final class GrpcClientPropertiesValidator {
 								+ full.toPlainString() + " to " + afterFailure.toPlainString() + ", not more than "
 								+ full.divide(BigDecimal.valueOf(2)).toPlainString(),
 						"set it to " + GrpcJavaLimits.smallestMaxTokensLettingRetry().toPlainString()
-								+ " or more, such as 10, or remove retry-throttling to retry without it");
+								+ " or more, such as 10, or remove " + this.keys.retryThrottling()
+								+ " to retry without it");
 				return null;
 			}
 			return thousandths;
@@ -392,7 +433,8 @@ public final class GrpcClientPropertiesValidator {
 		private void statusCodes(String property, List<String> codes, String what) {
 			for (int k = 0; k < codes.size(); k++) {
 				String code = codes.get(k);
-				String element = property + "[" + k + "]";
+				// Codes bound into a set have lost the index the user wrote them at.
+				String element = this.keys.statusCodesAsWritten() ? property + "[" + k + "]" : property;
 				try {
 					if (StatusCodes.parse(code) == Status.Code.OK) {
 						add(element, code, "is OK, which is success and is never " + what,

@@ -48,6 +48,23 @@ public final class GrpcClientPropertiesVerifier {
 		}
 	}
 
+	/**
+	 * Fails start-up with the given violations, if there are any, each with the value as written and where it was
+	 * written: how a property tree that is not the starter's own, Spring Boot 4.1's
+	 * {@code spring.grpc.client.channel}, is reported the same way.
+	 * @param violations the violations found
+	 * @param environment the environment the properties were bound from
+	 * @throws InvalidGrpcClientPropertiesException if there is any violation
+	 */
+	public static void failOn(List<Violation> violations, Environment environment) {
+		if (violations.isEmpty()) {
+			return;
+		}
+		Iterable<ConfigurationPropertySource> sources = ConfigurationPropertySources.get(environment);
+		throw new InvalidGrpcClientPropertiesException(
+				violations.stream().map((violation) -> withOrigin(violation, sources)).toList());
+	}
+
 	private static Violation spelledTwice(Spelling spelling, List<Spelling> spellings) {
 		Stream<Spelling> thisFirst = Stream.concat(Stream.of(spelling),
 				spellings.stream().filter((other) -> other != spelling));

@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Thrown at start-up when {@code grpc.clients.*} breaks one or more rules; carries every violation, not just the
- * first, so that one restart is enough to see everything to fix.
+ * Thrown at start-up when {@code grpc.clients.*}, or the typed service config of Spring Boot 4.1's
+ * {@code spring.grpc.client.channel.*}, breaks one or more rules; carries every violation, not just the first, so
+ * that one restart is enough to see everything to fix.
  */
 public class InvalidGrpcClientPropertiesException extends RuntimeException {
 
