@@ -9,22 +9,27 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.asm.ClassReader;
 import org.springframework.asm.ClassVisitor;
+import org.springframework.asm.FieldVisitor;
 import org.springframework.asm.Handle;
 import org.springframework.asm.MethodVisitor;
 import org.springframework.asm.Opcodes;
 import org.springframework.asm.Type;
+import org.springframework.util.ClassUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,44 +37,98 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The jars users get are compiled once, against Spring Boot 4.1; on the Boot line these tests run on, every class,
  * constructor, method and field the main classes use must exist with the very descriptor they were compiled against
  * (Boot 4 changed {@code PropertyMapper}'s, for one). The tests of each line exercise the paths they reach; this
- * checks every path, error paths included. Spring gRPC and Boot's own gRPC client are optional: where their classes
- * are absent, the auto-configurations guarded by {@code @ConditionalOnClass(name = …)} never load the classes that
- * use them.
+ * checks every path, error paths included. Spring gRPC and Boot's own gRPC client are optional: a class that uses one
+ * is loaded only by an auto-configuration whose {@code @ConditionalOnClass(name = …)} names the class below, so it is
+ * checked only where that class exists. (Spring gRPC 1.0 on Boot 4.0 has a {@code GrpcClientProperties} of another
+ * shape in the very package of Boot 4.1's.)
  */
 class MainClassesLinkageTests {
 
-	private static final List<String> OPTIONAL_PACKAGES = List.of("org/springframework/grpc/",
-			"org/springframework/boot/grpc/");
+	// Optional package -> the class whose presence the auto-configurations using it are conditional on.
+	private static final Map<String, String> OPTIONAL_PACKAGES = Map.of("org/springframework/boot/grpc/",
+			"org.springframework.boot.grpc.client.autoconfigure.ServiceConfig", "org/springframework/grpc/",
+			"org.springframework.grpc.client.GrpcChannelBuilderCustomizer");
 
 	@Test
 	void everyReferenceOfTheMainClassesResolvesOnThisSpringBootLine() throws Exception {
 		Set<String> unresolved = new TreeSet<>();
+		int checked = 0;
 		for (Path classFile : mainClassFiles()) {
+			References references = new References();
 			try (InputStream in = Files.newInputStream(classFile)) {
-				new ClassReader(in).accept(new ReferenceCheck(unresolved), ClassReader.SKIP_FRAMES);
+				new ClassReader(in).accept(references, ClassReader.SKIP_FRAMES);
+			}
+			if (references.guardsPresent()) {
+				references.resolve(unresolved);
+				checked++;
 			}
 		}
+		assertThat(checked).isGreaterThan(40);
 		assertThat(unresolved).isEmpty();
 	}
 
 	private static List<Path> mainClassFiles() throws URISyntaxException, IOException {
 		Path root = Path.of(GrpcRetryAutoConfiguration.class.getProtectionDomain().getCodeSource().getLocation().toURI());
 		try (Stream<Path> files = Files.walk(root)) {
-			List<Path> classFiles = files.filter((file) -> file.toString().endsWith(".class")).toList();
-			assertThat(classFiles).hasSizeGreaterThan(40);
-			return classFiles;
+			return files.filter((file) -> file.toString().endsWith(".class")).toList();
 		}
 	}
 
-	private static final class ReferenceCheck extends ClassVisitor {
+	/**
+	 * What one class refers to outside the JDK: classes, and members with their descriptors ({@code null} name for a
+	 * class alone).
+	 */
+	private record Reference(String owner, @Nullable String name, @Nullable String descriptor, boolean field) {
+	}
 
-		private final Set<String> unresolved;
+	private static final class References extends ClassVisitor {
+
+		private final List<Reference> references = new ArrayList<>();
 
 		private String className = "";
 
-		ReferenceCheck(Set<String> unresolved) {
+		References() {
 			super(Opcodes.ASM9);
-			this.unresolved = unresolved;
+		}
+
+		boolean guardsPresent() {
+			return OPTIONAL_PACKAGES.entrySet()
+				.stream()
+				.filter((optional) -> this.references.stream()
+					.anyMatch((reference) -> reference.owner().startsWith(optional.getKey())))
+				.allMatch((optional) -> ClassUtils.isPresent(optional.getValue(), getClass().getClassLoader()));
+		}
+
+		void resolve(Set<String> unresolved) {
+			for (Reference reference : this.references) {
+				Class<?> type = load(reference.owner(), unresolved);
+				// The JDK is the same on every line (and VarHandle's methods are signature-polymorphic); the starter's
+				// own classes are compiled together.
+				if (type == null || reference.name() == null || reference.owner().startsWith("java/")
+						|| reference.owner().startsWith("io/github/grpcretry/")) {
+					continue;
+				}
+				boolean found = reference.field() ? declaresField(type, reference.name(), reference.descriptor())
+						: declaresMethod(type, reference.name(), reference.descriptor());
+				if (!found) {
+					unresolved.add(this.className + " -> " + reference.owner() + "." + reference.name()
+							+ (reference.field() ? ":" : "") + reference.descriptor());
+				}
+			}
+		}
+
+		private @Nullable Class<?> load(String internalName, Set<String> unresolved) {
+			if (internalName.startsWith("[")) {
+				Type element = Type.getType(internalName).getElementType();
+				return (element.getSort() == Type.OBJECT) ? load(element.getInternalName(), unresolved) : null;
+			}
+			try {
+				return Class.forName(internalName.replace('/', '.'), false, getClass().getClassLoader());
+			}
+			catch (ClassNotFoundException | LinkageError ex) {
+				unresolved.add(this.className + " -> " + internalName + " (" + ex + ")");
+				return null;
+			}
 		}
 
 		@Override
@@ -77,32 +136,43 @@ class MainClassesLinkageTests {
 				String[] interfaces) {
 			this.className = name;
 			if (superName != null) {
-				checkClass(superName);
+				addClass(superName);
 			}
 			for (String type : interfaces) {
-				checkClass(type);
+				addClass(type);
 			}
+		}
+
+		@Override
+		public FieldVisitor visitField(int access, String name, String descriptor, String signature, Object value) {
+			addType(Type.getType(descriptor));
+			return null;
 		}
 
 		@Override
 		public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
 				String[] exceptions) {
+			// Spring reads the types of a bean method's parameters and result, so they must exist too.
+			addType(Type.getReturnType(descriptor));
+			for (Type parameter : Type.getArgumentTypes(descriptor)) {
+				addType(parameter);
+			}
 			return new MethodVisitor(Opcodes.ASM9) {
 
 				@Override
 				public void visitMethodInsn(int opcode, String owner, String method, String methodDescriptor,
 						boolean isInterface) {
-					checkMethod(owner, method, methodDescriptor);
+					References.this.references.add(new Reference(owner, method, methodDescriptor, false));
 				}
 
 				@Override
 				public void visitFieldInsn(int opcode, String owner, String field, String fieldDescriptor) {
-					checkField(owner, field, fieldDescriptor);
+					References.this.references.add(new Reference(owner, field, fieldDescriptor, true));
 				}
 
 				@Override
 				public void visitTypeInsn(int opcode, String type) {
-					checkClass(type);
+					addClass(type);
 				}
 
 				@Override
@@ -111,12 +181,8 @@ class MainClassesLinkageTests {
 					// Method references (builder::intercept) are handles among the bootstrap arguments.
 					for (Object argument : arguments) {
 						if (argument instanceof Handle handle) {
-							if (handle.getTag() <= Opcodes.H_PUTSTATIC) {
-								checkField(handle.getOwner(), handle.getName(), handle.getDesc());
-							}
-							else {
-								checkMethod(handle.getOwner(), handle.getName(), handle.getDesc());
-							}
+							References.this.references.add(new Reference(handle.getOwner(), handle.getName(),
+									handle.getDesc(), handle.getTag() <= Opcodes.H_PUTSTATIC));
 						}
 					}
 				}
@@ -124,42 +190,15 @@ class MainClassesLinkageTests {
 			};
 		}
 
-		private void checkMethod(String owner, String name, String descriptor) {
-			if (owner.startsWith("java/")) {
-				// The JDK is the same on every line (and VarHandle's methods are signature-polymorphic).
-				return;
-			}
-			Class<?> type = load(owner);
-			if (type != null && !declaresMethod(type, name, descriptor)) {
-				this.unresolved.add(this.className + " -> " + owner + "." + name + descriptor);
+		private void addType(Type type) {
+			Type element = (type.getSort() == Type.ARRAY) ? type.getElementType() : type;
+			if (element.getSort() == Type.OBJECT) {
+				addClass(element.getInternalName());
 			}
 		}
 
-		private void checkField(String owner, String name, String descriptor) {
-			Class<?> type = load(owner);
-			if (type != null && !declaresField(type, name, descriptor)) {
-				this.unresolved.add(this.className + " -> " + owner + "." + name + ":" + descriptor);
-			}
-		}
-
-		private void checkClass(String name) {
-			load(name);
-		}
-
-		private Class<?> load(String internalName) {
-			if (internalName.startsWith("[")) {
-				Type element = Type.getType(internalName).getElementType();
-				return (element.getSort() == Type.OBJECT) ? load(element.getInternalName()) : null;
-			}
-			try {
-				return Class.forName(internalName.replace('/', '.'), false, getClass().getClassLoader());
-			}
-			catch (ClassNotFoundException | LinkageError ex) {
-				if (OPTIONAL_PACKAGES.stream().noneMatch(internalName::startsWith)) {
-					this.unresolved.add(this.className + " -> " + internalName + " (" + ex + ")");
-				}
-				return null;
-			}
+		private void addClass(String internalName) {
+			this.references.add(new Reference(internalName, null, null, false));
 		}
 
 	}
