@@ -1,5 +1,7 @@
 package io.github.grpcretry.autoconfigure;
 
+import io.github.grpcretry.actuate.ClientFigures;
+import io.github.grpcretry.actuate.GrpcClientsView;
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.channel.GrpcChannelFactory;
 import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
@@ -13,6 +15,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -83,6 +86,35 @@ public final class GrpcRetryAutoConfiguration {
 		@Order(Ordered.LOWEST_PRECEDENCE)
 		AttemptMetricsCustomizer grpcAttemptMetricsCustomizer(ObjectProvider<MeterRegistry> meterRegistry) {
 			return new AttemptMetricsCustomizer(meterRegistry);
+		}
+
+	}
+
+	/**
+	 * The view of the clients that the actuator endpoint and the health contributors read, with the figures of the
+	 * {@link MeterRegistry} bean, if any.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	static final class ClientsViewWithFiguresConfiguration {
+
+		@Bean
+		GrpcClientsView grpcClientsView(GrpcChannelFactory channels, ObjectProvider<MeterRegistry> meterRegistry) {
+			return new GrpcClientsView(channels, ClientFigures.from(meterRegistry::getIfUnique));
+		}
+
+	}
+
+	/**
+	 * The view of the clients without Micrometer: no figures.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnMissingClass("io.micrometer.core.instrument.MeterRegistry")
+	static final class ClientsViewConfiguration {
+
+		@Bean
+		GrpcClientsView grpcClientsView(GrpcChannelFactory channels) {
+			return new GrpcClientsView(channels, (name) -> null);
 		}
 
 	}

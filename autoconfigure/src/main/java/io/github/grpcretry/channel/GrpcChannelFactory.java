@@ -3,7 +3,10 @@ package io.github.grpcretry.channel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -23,6 +26,7 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.util.ClassUtils;
@@ -54,6 +58,12 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	private final List<BuiltChannel> channels = new ArrayList<>();
 
+	// Computed once per client, so that what operations report is the very map grpc-java was handed.
+	private final Map<String, ChannelSettings> settings = new ConcurrentHashMap<>();
+
+	// Kept after close(), so that a shut-down channel still reports SHUTDOWN rather than vanishing.
+	private final Map<String, ManagedChannel> channelsByClient = new ConcurrentHashMap<>();
+
 	// Guarded by channels, so that a channel is either in the list that close() takes or sees that it was taken.
 	private boolean closed;
 
@@ -81,19 +91,61 @@ public class GrpcChannelFactory implements AutoCloseable {
 			throw new IllegalArgumentException("No gRPC client named '" + clientName + "' under "
 					+ GrpcClientsProperties.CLIENTS + "; the clients are " + this.properties.clients().keySet());
 		}
+		ChannelSettings settings = settings(clientName);
 		ManagedChannelBuilder<?> builder = newBuilder(client);
-		applyServiceConfig(client, builder);
+		applyServiceConfig(client, settings, builder);
 		applyChannelSettings(client, builder);
 		for (RetryChannelBuilderCustomizer customizer : this.customizers) {
 			customizer.customize(clientName, builder);
 		}
 		ManagedChannel channel = builder.build();
+		this.channelsByClient.put(clientName, channel);
 		if (!add(new BuiltChannel(clientName, channel, client.shutdownGracePeriod()))) {
 			logger.warn("gRPC client '" + clientName + "' was requested after the application began shutting down;"
 					+ " its channel is shut down at once, so its calls fail");
 			channel.shutdownNow();
 		}
 		return channel;
+	}
+
+	/**
+	 * The names of the configured clients, whether or not their channel was built yet.
+	 * @return the client names
+	 */
+	public Set<String> clientNames() {
+		return this.properties.clients().keySet();
+	}
+
+	/**
+	 * What a client's channel is (or will be) built with: the same settings, and the same service config map, that
+	 * {@link #createChannel(String)} hands grpc-java.
+	 * @param clientName the client's key under {@code grpc.clients}
+	 * @return its settings, or {@code null} for a name that is not a configured client
+	 */
+	public @Nullable ChannelSettings settings(String clientName) {
+		ClientProperties client = this.properties.clients().get(clientName);
+		if (client == null) {
+			return null;
+		}
+		return this.settings.computeIfAbsent(clientName, (name) -> describe(client));
+	}
+
+	/**
+	 * The channel last built for a client, also once shut down.
+	 * @param clientName the client's key under {@code grpc.clients}
+	 * @return the channel, or {@code null} while none was built
+	 */
+	public @Nullable ManagedChannel builtChannel(String clientName) {
+		return this.channelsByClient.get(clientName);
+	}
+
+	private static ChannelSettings describe(ClientProperties client) {
+		String negotiationType = client.negotiationType().name().toLowerCase(Locale.ROOT);
+		String sslBundle = (client.negotiationType() == NegotiationType.TLS) ? client.ssl().bundle() : null;
+		// An in-process address is a single direct address, for which grpc-java forbids a load-balancing policy.
+		String loadBalancingPolicy = isInProcess(client) ? null : client.loadBalancingPolicy().policyName();
+		return new ChannelSettings(client.address(), negotiationType, sslBundle, loadBalancingPolicy,
+				ServiceConfigMapper.toServiceConfig(client));
 	}
 
 	private boolean add(BuiltChannel channel) {
@@ -139,19 +191,18 @@ public class GrpcChannelFactory implements AutoCloseable {
 		return tls.build();
 	}
 
-	private static void applyServiceConfig(ClientProperties client, ManagedChannelBuilder<?> builder) {
+	private static void applyServiceConfig(ClientProperties client, ChannelSettings settings,
+			ManagedChannelBuilder<?> builder) {
 		builder.enableRetry();
 		if (!client.serviceConfigLookup()) {
 			builder.disableServiceConfigLookUp();
 		}
-		Map<String, Object> serviceConfig = ServiceConfigMapper.toServiceConfig(client);
-		if (!serviceConfig.isEmpty()) {
-			builder.defaultServiceConfig(serviceConfig);
+		if (!settings.serviceConfig().isEmpty()) {
+			builder.defaultServiceConfig(settings.serviceConfig());
 		}
 		raiseAttemptCaps(builder, ServiceConfigMapper.largestMaxAttempts(client));
-		// An in-process address is a single direct address, for which grpc-java forbids a load-balancing policy.
-		if (!isInProcess(client)) {
-			builder.defaultLoadBalancingPolicy(client.loadBalancingPolicy().policyName());
+		if (settings.loadBalancingPolicy() != null) {
+			builder.defaultLoadBalancingPolicy(settings.loadBalancingPolicy());
 		}
 	}
 

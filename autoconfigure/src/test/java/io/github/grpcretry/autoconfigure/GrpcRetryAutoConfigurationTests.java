@@ -1,14 +1,11 @@
 package io.github.grpcretry.autoconfigure;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,12 +18,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
-import javax.net.ssl.KeyManagerFactory;
-
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.Meters;
+import io.github.grpcretry.test.SelfSignedCertificate;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.github.grpcretry.test.echo.EchoResponse;
@@ -53,7 +49,6 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusOr;
 import io.grpc.StatusRuntimeException;
-import io.grpc.TlsServerCredentials;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -548,47 +543,6 @@ class GrpcRetryAutoConfigurationTests {
 		String echoChannelUser(@Qualifier("echo") ManagedChannel channel) {
 			this.channel.set(channel);
 			return "uses the echo channel";
-		}
-
-	}
-
-	/**
-	 * A self-signed certificate for {@code 127.0.0.1}, made by the JDK's {@code keytool}.
-	 */
-	private record SelfSignedCertificate(Path keyStore, Path certificate) {
-
-		private static final String PASSWORD = "changeit";
-
-		static SelfSignedCertificate create(Path directory) throws IOException, InterruptedException {
-			Path keyStore = directory.resolve("server.p12");
-			Path certificate = directory.resolve("server.crt");
-			keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
-					"CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype",
-					"PKCS12", "-keystore", keyStore.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD);
-			keytool("-exportcert", "-rfc", "-alias", "server", "-keystore", keyStore.toString(), "-storepass",
-					PASSWORD, "-file", certificate.toString());
-			return new SelfSignedCertificate(keyStore, certificate);
-		}
-
-		private static void keytool(String... arguments) throws IOException, InterruptedException {
-			List<String> command = new ArrayList<>();
-			command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-			command.addAll(List.of(arguments));
-			Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-			String output = new String(process.getInputStream().readAllBytes());
-			if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-				throw new IllegalStateException("keytool failed: " + output);
-			}
-		}
-
-		ServerCredentials serverCredentials() throws Exception {
-			KeyStore store = KeyStore.getInstance("PKCS12");
-			try (InputStream in = Files.newInputStream(this.keyStore)) {
-				store.load(in, PASSWORD.toCharArray());
-			}
-			KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-			keyManagers.init(store, PASSWORD.toCharArray());
-			return TlsServerCredentials.newBuilder().keyManager(keyManagers.getKeyManagers()).build();
 		}
 
 	}

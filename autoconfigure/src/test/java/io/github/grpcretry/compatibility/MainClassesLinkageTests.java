@@ -40,14 +40,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * checks every path, error paths included. Spring gRPC and Boot's own gRPC client are optional: a class that uses one
  * is loaded only by an auto-configuration whose {@code @ConditionalOnClass(name = …)} names the class below, so it is
  * checked only where that class exists. (Spring gRPC 1.0 on Boot 4.0 has a {@code GrpcClientProperties} of another
- * shape in the very package of Boot 4.1's.)
+ * shape in the very package of Boot 4.1's.) So are the actuator and Spring Boot 4's health module ({@code
+ * spring-boot-health}, whose types Boot 3.5 keeps in the actuator under other names).
  */
 class MainClassesLinkageTests {
 
 	// Optional package -> the class whose presence the auto-configurations using it are conditional on.
 	private static final Map<String, String> OPTIONAL_PACKAGES = Map.of("org/springframework/boot/grpc/",
 			"org.springframework.boot.grpc.client.autoconfigure.ServiceConfig", "org/springframework/grpc/",
-			"org.springframework.grpc.client.GrpcChannelBuilderCustomizer");
+			"org.springframework.grpc.client.GrpcChannelBuilderCustomizer", "org/springframework/boot/health/",
+			"org.springframework.boot.health.contributor.HealthIndicator", "org/springframework/boot/actuate/",
+			"org.springframework.boot.actuate.endpoint.annotation.Endpoint");
 
 	@Test
 	void everyReferenceOfTheMainClassesResolvesOnThisSpringBootLine() throws Exception {

@@ -1,0 +1,78 @@
+package io.github.grpcretry.actuate;
+
+import java.util.Set;
+import java.util.function.Function;
+
+import io.github.grpcretry.channel.ChannelSettings;
+import io.github.grpcretry.channel.GrpcChannelFactory;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A read-only view of every configured client, shared by the actuator endpoint and the health contributors of each
+ * Spring Boot line: what its channel was handed, its connectivity, read without ever connecting, and its figures.
+ */
+public class GrpcClientsView {
+
+	private final GrpcChannelFactory channels;
+
+	private final Function<String, @Nullable ClientFigures> figures;
+
+	/**
+	 * Creates a view.
+	 * @param channels the factory that builds the clients' channels
+	 * @param figures a client's figures by its name, {@code null} when there is no meter registry
+	 */
+	public GrpcClientsView(GrpcChannelFactory channels, Function<String, @Nullable ClientFigures> figures) {
+		this.channels = channels;
+		this.figures = figures;
+	}
+
+	/**
+	 * The names of the configured clients.
+	 * @return the names
+	 */
+	public Set<String> clientNames() {
+		return this.channels.clientNames();
+	}
+
+	/**
+	 * What a client's channel is built with.
+	 * @param clientName the client's name
+	 * @return its settings, or {@code null} for an unknown client
+	 */
+	public @Nullable ChannelSettings settings(String clientName) {
+		return this.channels.settings(clientName);
+	}
+
+	/**
+	 * A client's connectivity state, read without connecting: a lazy channel that was never used stays idle.
+	 * @param clientName the client's name
+	 * @return the state, or {@code null} while no channel was built for the client
+	 */
+	public @Nullable ConnectivityState state(String clientName) {
+		ManagedChannel channel = this.channels.builtChannel(clientName);
+		// getState(true) would start connecting an idle channel.
+		return (channel != null) ? channel.getState(false) : null;
+	}
+
+	/**
+	 * A client's health, by its connectivity state.
+	 * @param clientName the client's name
+	 * @return the health
+	 */
+	public ClientHealth health(String clientName) {
+		return ClientHealth.of(state(clientName));
+	}
+
+	/**
+	 * A client's figures so far.
+	 * @param clientName the client's name
+	 * @return the figures, or {@code null} when the application has no meter registry
+	 */
+	public @Nullable ClientFigures figures(String clientName) {
+		return this.figures.apply(clientName);
+	}
+
+}

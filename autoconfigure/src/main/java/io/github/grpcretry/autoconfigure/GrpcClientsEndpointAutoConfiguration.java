@@ -1,0 +1,30 @@
+package io.github.grpcretry.autoconfigure;
+
+import io.github.grpcretry.actuate.GrpcClientsEndpoint;
+import io.github.grpcretry.actuate.GrpcClientsView;
+
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Auto-configuration of the {@code grpcclients} actuator endpoint, available once exposed like any endpoint. Its
+ * annotations kept their package and shape from Spring Boot 3.5 to 4.1, so one class serves every line.
+ */
+@AutoConfiguration(after = GrpcRetryAutoConfiguration.class)
+@ConditionalOnClass(name = { "org.springframework.boot.actuate.endpoint.annotation.Endpoint",
+		"org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint" })
+@ConditionalOnAvailableEndpoint(GrpcClientsEndpoint.class)
+public final class GrpcClientsEndpointAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(GrpcClientsView.class)
+	GrpcClientsEndpoint grpcClientsEndpoint(GrpcClientsView clients) {
+		return new GrpcClientsEndpoint(clients);
+	}
+
+}

@@ -1,0 +1,151 @@
+package io.github.grpcretry.starter;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import com.jayway.jsonpath.JsonPath;
+import io.grpc.CallOptions;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The {@code grpcClients} health contributor as users see it, with the starter, the actuator and a web server: in
+ * {@code /actuator/health}, never in the liveness or readiness probe. Run on each Spring Boot line, where Boot 3.5's
+ * contributor comes from the starter's Boot 3 module and Boot 4's from the autoconfigure module.
+ */
+class GrpcClientsHealthTests {
+
+	private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+	private static final MethodDescriptor<byte[], byte[]> ECHO = MethodDescriptor.<byte[], byte[]>newBuilder()
+		.setType(MethodDescriptor.MethodType.UNARY)
+		.setFullMethodName("echo.Echo/UnaryEcho")
+		.setRequestMarshaller(new BytesMarshaller())
+		.setResponseMarshaller(new BytesMarshaller())
+		.build();
+
+	@Test
+	void clientWhoseServerIsDownIsDownInHealthWhileLivenessAndReadinessStayUp() throws Exception {
+		try (ConfigurableApplicationContext context = start(freePort())) {
+			ManagedChannel down = context.getBean("downManagedChannel", ManagedChannel.class);
+			assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(() -> call(down))
+				.extracting((ex) -> ex.getStatus().getCode())
+				.isEqualTo(Status.Code.UNAVAILABLE);
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> down.getState(false) == ConnectivityState.TRANSIENT_FAILURE);
+
+			HttpResponse<String> health = get(context, "/actuator/health");
+
+			assertThat(health.statusCode()).isEqualTo(503);
+			String json = health.body();
+			assertThat((String) JsonPath.read(json, "$.components.grpcClients.status")).isEqualTo("DOWN");
+			assertThat((String) JsonPath.read(json, "$.components.grpcClients.components.down.status"))
+				.isEqualTo("DOWN");
+			assertThat((String) JsonPath.read(json, "$.components.grpcClients.components.down.details.state"))
+				.isEqualTo("TRANSIENT_FAILURE");
+			assertThat((String) JsonPath.read(json, "$.components.grpcClients.components.unused.status"))
+				.isEqualTo("UP");
+			for (String probe : new String[] { "/actuator/health/liveness", "/actuator/health/readiness" }) {
+				HttpResponse<String> response = get(context, probe);
+				assertThat(response.statusCode()).as(probe).isEqualTo(200);
+				assertThat((String) JsonPath.read(response.body(), "$.status")).as(probe).isEqualTo("UP");
+			}
+		}
+	}
+
+	@Test
+	void neverUsedChannelStaysIdleWhileItsHealthIsRead() throws Exception {
+		try (ConfigurableApplicationContext context = start(freePort())) {
+			ManagedChannel unused = context.getBean("unusedManagedChannel", ManagedChannel.class);
+			for (int i = 0; i < 3; i++) {
+				HttpResponse<String> health = get(context, "/actuator/health");
+				assertThat((String) JsonPath.read(health.body(),
+						"$.components.grpcClients.components.unused.details.state"))
+					.isEqualTo("IDLE");
+				// Nothing listens there: a channel that began connecting would leave IDLE at once and fail.
+				Thread.sleep(100);
+			}
+			assertThat(unused.getState(false)).isEqualTo(ConnectivityState.IDLE);
+			assertThat(get(context, "/actuator/health").statusCode()).isEqualTo(200);
+		}
+	}
+
+	private static ConfigurableApplicationContext start(int deadPort) {
+		return new SpringApplicationBuilder(Application.class).web(WebApplicationType.SERVLET)
+			.properties("server.port=0", "management.endpoint.health.show-details=always",
+					"management.endpoint.health.probes.enabled=true",
+					"grpc.clients.down.address=127.0.0.1:" + deadPort, "grpc.clients.down.negotiation-type=plaintext",
+					"grpc.clients.unused.address=127.0.0.1:" + deadPort,
+					"grpc.clients.unused.negotiation-type=plaintext")
+			.run();
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+	private static void call(ManagedChannel channel) {
+		ClientCalls.blockingUnaryCall(channel, ECHO, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+				new byte[0]);
+	}
+
+	private static HttpResponse<String> get(ConfigurableApplicationContext context, String path)
+			throws IOException, InterruptedException {
+		// Set by Spring Boot on every line once the web server started, wherever its web server types live.
+		int port = context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
+		return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+				HttpResponse.BodyHandlers.ofString());
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration
+	static class Application {
+
+	}
+
+	private static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
+
+		@Override
+		public InputStream stream(byte[] value) {
+			return new ByteArrayInputStream(value);
+		}
+
+		@Override
+		public byte[] parse(InputStream stream) {
+			try {
+				return stream.readAllBytes();
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+		}
+
+	}
+
+}
