@@ -2,6 +2,7 @@ package io.github.grpcretry.sample;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,7 +61,7 @@ class AlertingRulesTests {
 		return names;
 	}
 
-	static Map<String, Object> load(java.nio.file.Path yaml) throws IOException {
+	static Map<String, Object> load(Path yaml) throws IOException {
 		return new Yaml().load(Files.readString(yaml));
 	}
 
