@@ -4,7 +4,6 @@ import java.io.PrintStream;
 
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.SpringApplication;
@@ -14,16 +13,13 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * The sample: an echo server in this JVM that fails on purpose, called through channels configured only in
- * {@code application.yml}. It prints each reply and the attempt metrics, then exits.
+ * {@code application.yml}. It prints each reply and the attempt metrics, then exits. Spring Boot Actuator provides
+ * the {@link MeterRegistry} (Prometheus's), served at {@code /actuator/prometheus} when the web application type is
+ * turned on ({@code --spring.main.web-application-type=servlet}).
  */
 @SpringBootApplication
 @EnableConfigurationProperties(SampleProperties.class)
 public class SampleApplication {
-
-	@Bean
-	MeterRegistry meterRegistry() {
-		return new SimpleMeterRegistry();
-	}
 
 	@Bean
 	FailingEchoServer failingEchoServer(SampleProperties properties) {
