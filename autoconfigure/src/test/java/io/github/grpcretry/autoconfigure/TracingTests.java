@@ -155,6 +155,27 @@ class TracingTests {
 	}
 
 	@Test
+	void retriesAreTracedWithoutAMeterRegistry() {
+		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.failAllButEvery(2))) {
+			new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(GrpcRetryAutoConfiguration.class))
+				.withBean(ObservationRegistry.class, this::tracingObservationRegistry)
+				.withPropertyValues(client(server, ENTRY_0 + "retry-policy.max-attempts=2",
+						ENTRY_0 + "retry-policy.initial-backoff=10ms", ENTRY_0 + "retry-policy.max-backoff=10ms",
+						ENTRY_0 + "retry-policy.backoff-multiplier=1",
+						ENTRY_0 + "retry-policy.retryable-status-codes=UNAVAILABLE"))
+				.run((context) -> {
+					assertThat(context).doesNotHaveBean(MeterRegistry.class);
+					echo(context.getBean("echoManagedChannel", ManagedChannel.class)).unaryEcho(request());
+					await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(this.spans.all()).hasSize(2));
+					MutableSpan call = this.spans.named("echo.Echo/UnaryEcho").get(0);
+					assertThat(this.spans.named(ATTEMPT)).singleElement()
+						.satisfies((retry) -> assertThat(retry.parentId()).isEqualTo(call.id()))
+						.satisfies((retry) -> assertThat(retry.tag("grpc.status_code")).isEqualTo("OK"));
+				});
+		}
+	}
+
+	@Test
 	void withoutObservationRegistryCallsCarryNoTraceContext() {
 		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.ok()))) {
 			this.contextRunner.withBean(Tracing.class, () -> this.tracing)
