@@ -10,6 +10,7 @@ import io.github.grpcretry.properties.ServiceConfigDurationConverter;
 import io.github.grpcretry.validation.GrpcClientPropertiesVerifier;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -31,9 +32,13 @@ import org.springframework.core.env.Environment;
 /**
  * Auto-configuration of retry-enabled gRPC channels: one {@link ManagedChannel} bean per entry under
  * {@code grpc.clients}, qualified by the entry's name, with its service config taken from the properties, verified
- * before any channel is built, and its attempts counted when a {@link MeterRegistry} bean exists.
+ * before any channel is built, its attempts counted when a {@link MeterRegistry} bean exists, and its calls and
+ * retries observed when an {@link ObservationRegistry} bean exists.
  */
-@AutoConfiguration(after = SslAutoConfiguration.class)
+// After Spring Boot's observation auto-configuration, which moved between Spring Boot 3.5 and 4.0, hence by name.
+@AutoConfiguration(after = SslAutoConfiguration.class,
+		afterName = { "org.springframework.boot.actuate.autoconfigure.observation.ObservationAutoConfiguration",
+				"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
 @ConditionalOnClass(ManagedChannel.class)
 @EnableConfigurationProperties(GrpcClientsProperties.class)
 @Import(GrpcChannelBeansRegistrar.class)
@@ -42,7 +47,10 @@ public final class GrpcRetryAutoConfiguration {
 	/** The bean that builds every channel bean and shuts the channels down with the context. */
 	static final String CHANNEL_FACTORY_BEAN_NAME = "grpcChannelFactory";
 
-	/** The customizer that counts the attempts of every channel, when a {@code MeterRegistry} bean exists. */
+	/**
+	 * The customizer that counts the attempts of every channel, when a {@code MeterRegistry} bean exists, and
+	 * observes its calls and attempts, when an {@code ObservationRegistry} bean exists.
+	 */
 	static final String ATTEMPT_METRICS_CUSTOMIZER_BEAN_NAME = "grpcAttemptMetricsCustomizer";
 
 	@Bean
@@ -75,8 +83,8 @@ public final class GrpcRetryAutoConfiguration {
 	}
 
 	/**
-	 * Instruments every channel with {@link AttemptMetricsInterceptor}, outermost, when a {@link MeterRegistry}
-	 * bean exists.
+	 * Instruments every channel with {@link AttemptMetricsInterceptor}, outermost, when a {@link MeterRegistry} or
+	 * an {@link ObservationRegistry} bean exists.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(MeterRegistry.class)
@@ -84,8 +92,9 @@ public final class GrpcRetryAutoConfiguration {
 
 		@Bean(ATTEMPT_METRICS_CUSTOMIZER_BEAN_NAME)
 		@Order(Ordered.LOWEST_PRECEDENCE)
-		AttemptMetricsCustomizer grpcAttemptMetricsCustomizer(ObjectProvider<MeterRegistry> meterRegistry) {
-			return new AttemptMetricsCustomizer(meterRegistry);
+		AttemptMetricsCustomizer grpcAttemptMetricsCustomizer(ObjectProvider<MeterRegistry> meterRegistry,
+				ObjectProvider<ObservationRegistry> observationRegistry) {
+			return new AttemptMetricsCustomizer(meterRegistry, observationRegistry);
 		}
 
 	}

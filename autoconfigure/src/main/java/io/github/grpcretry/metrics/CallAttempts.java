@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.micrometer.observation.Observation;
 
 /**
  * Follows the attempts of one call from creation to end, and records the call once, when it has closed and its last
@@ -22,6 +23,9 @@ import io.grpc.Status;
  * <p>The call that succeeds at its only attempt is the common one, so it takes no lock and no clock read beyond its
  * start and close: what it changes is one {@code int}, by compare-and-set. A failed attempt, or any attempt after the
  * first, moves the call's counts and waits to a {@link Detail} under this object's lock.
+ *
+ * <p>When its call is observed, each made attempt after the first is also observed, from made to end, as a child of
+ * the call's observation ({@link AttemptObservations}); a call that makes one attempt gets no attempt observation.
  */
 final class CallAttempts extends ClientStreamTracer.Factory {
 
@@ -64,6 +68,10 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 	// Guarded by this; set once DETAILED is.
 	private Detail detail;
 
+	// Null unless the call is observed. Written by the call's start, before it starts the first attempt; grpc-java
+	// creates every attempt's tracer after that, on the start's thread or after handing work to another thread.
+	private AttemptObservations observations;
+
 	CallAttempts(MethodMeters meters) {
 		this.meters = meters;
 		this.startNanos = meters.clock.monotonicTime();
@@ -71,7 +79,20 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 
 	@Override
 	public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
-		return new AttemptTracer(AttemptKind.of(info));
+		AttemptKind kind = AttemptKind.of(info);
+		AttemptObservations observations = this.observations;
+		if (observations != null && kind != AttemptKind.INITIAL) {
+			return new ObservedAttemptTracer(kind, info.getPreviousAttempts(), observations);
+		}
+		return new AttemptTracer(kind);
+	}
+
+	/**
+	 * Observes the attempts after the first of this call; called by the call's start, before its first attempt.
+	 * @param observations the observations of the call's attempts
+	 */
+	void observeAttempts(AttemptObservations observations) {
+		this.observations = observations;
 	}
 
 	/**
@@ -299,7 +320,7 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 	/**
 	 * One attempt's tracer: makes the attempt when it is sent, or when it ends unsent, and ends it.
 	 */
-	private final class AttemptTracer extends ClientStreamTracer {
+	private class AttemptTracer extends ClientStreamTracer {
 
 		private static final int CREATED = 0;
 
@@ -309,7 +330,7 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 
 		private static final int NOT_COUNTED = 3;
 
-		private final AttemptKind kind;
+		final AttemptKind kind;
 
 		// A stream's events come one at a time, not always on the same thread nor in the same order: Netty reports
 		// a stream cancelled while its headers were being written closed first, and sent after. CREATED is 0, so a
@@ -323,7 +344,12 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		@Override
 		public void outboundHeaders() {
 			if (this.progress == CREATED) {
-				this.progress = attemptMade(this.kind) ? MADE : NOT_COUNTED;
+				boolean made = attemptMade(this.kind);
+				if (made) {
+					// Before MADE is published, so that the end, maybe on another thread, sees what began.
+					began();
+				}
+				this.progress = made ? MADE : NOT_COUNTED;
 			}
 		}
 
@@ -336,11 +362,68 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 				if (!attemptMade(this.kind)) {
 					return;
 				}
+				began();
 			}
 			else if (progress != MADE) {
 				return;
 			}
+			ended(status);
 			attemptEnded(this.kind, status.getCode());
+		}
+
+		/** The attempt was made and counts. */
+		void began() {
+		}
+
+		/**
+		 * The attempt that was made ended, before it is counted.
+		 * @param status how it ended
+		 */
+		void ended(Status status) {
+		}
+
+	}
+
+	/**
+	 * The tracer of an attempt after the first of an observed call: also observes the attempt from made to end.
+	 */
+	private final class ObservedAttemptTracer extends AttemptTracer {
+
+		private final int previousAttempts;
+
+		private final AttemptObservations observations;
+
+		// Written before the progress that says MADE, read after it.
+		private Observation observation;
+
+		ObservedAttemptTracer(AttemptKind kind, int previousAttempts, AttemptObservations observations) {
+			super(kind);
+			this.previousAttempts = previousAttempts;
+			this.observations = observations;
+		}
+
+		@Override
+		void began() {
+			try {
+				this.observation = this.observations.start(this.kind, this.previousAttempts);
+			}
+			catch (RuntimeException ex) {
+				// Observations, like meters, never break a call.
+				CallAttempts.this.meters.failed(ex);
+			}
+		}
+
+		@Override
+		void ended(Status status) {
+			Observation observation = this.observation;
+			if (observation != null) {
+				try {
+					AttemptObservations.stop(observation, status);
+				}
+				catch (RuntimeException ex) {
+					CallAttempts.this.meters.failed(ex);
+				}
+			}
 		}
 
 	}

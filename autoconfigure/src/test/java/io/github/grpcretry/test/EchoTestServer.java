@@ -38,7 +38,7 @@ public final class EchoTestServer implements AutoCloseable {
 	public static final Metadata.Key<String> PREVIOUS_ATTEMPTS = Metadata.Key.of("grpc-previous-rpc-attempts",
 			Metadata.ASCII_STRING_MARSHALLER);
 
-	private static final Context.Key<String> PREVIOUS_ATTEMPTS_CONTEXT = Context.key("previous-attempts");
+	private static final Context.Key<Metadata> HEADERS_CONTEXT = Context.key("headers");
 
 	private final Server server;
 
@@ -106,15 +106,15 @@ public final class EchoTestServer implements AutoCloseable {
 
 	private static EchoTestServer start(Function<Request, Answer> script, ServerFactory factory) {
 		EchoTestServer[] holder = new EchoTestServer[1];
-		ServerInterceptor previousAttempts = new ServerInterceptor() {
+		ServerInterceptor keepHeaders = new ServerInterceptor() {
 			@Override
 			public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
 					ServerCallHandler<ReqT, RespT> next) {
-				Context context = Context.current().withValue(PREVIOUS_ATTEMPTS_CONTEXT, headers.get(PREVIOUS_ATTEMPTS));
+				Context context = Context.current().withValue(HEADERS_CONTEXT, headers);
 				return Contexts.interceptCall(context, call, headers, next);
 			}
 		};
-		Server server = factory.create(ServerInterceptors.intercept(new Services(holder), previousAttempts));
+		Server server = factory.create(ServerInterceptors.intercept(new Services(holder), keepHeaders));
 		try {
 			server.start();
 		}
@@ -171,9 +171,10 @@ public final class EchoTestServer implements AutoCloseable {
 
 	private void answer(String method, EchoRequest request, StreamObserver<EchoResponse> responses) {
 		int n = this.requestCount.incrementAndGet();
-		String previous = PREVIOUS_ATTEMPTS_CONTEXT.get();
+		Metadata headers = HEADERS_CONTEXT.get();
+		String previous = headers.get(PREVIOUS_ATTEMPTS);
 		Request received = new Request(n, method, request.getMessage(),
-				(previous != null) ? Integer.parseInt(previous) : 0, System.nanoTime());
+				(previous != null) ? Integer.parseInt(previous) : 0, System.nanoTime(), headers);
 		this.requests.add(received);
 		Answer answer = this.script.apply(received);
 		if (answer.delay().isZero()) {
@@ -227,8 +228,10 @@ public final class EchoTestServer implements AutoCloseable {
 	 * @param message the request's message
 	 * @param previousAttempts the {@code grpc-previous-rpc-attempts} header, 0 when absent
 	 * @param receivedNanos when it arrived, by {@link System#nanoTime()}
+	 * @param headers the headers it arrived with, such as a trace context
 	 */
-	public record Request(int number, String method, String message, int previousAttempts, long receivedNanos) {
+	public record Request(int number, String method, String message, int previousAttempts, long receivedNanos,
+			Metadata headers) {
 	}
 
 	private interface ServerFactory {

@@ -34,8 +34,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What instrumentation costs per unary call: a plain grpc-java channel ({@code raw}) beside the starter's channel
  * and the instrumentation a user would otherwise install, all with the same service config (a retry policy that a
- * server answering OK never triggers), each Micrometer variant on the same kind of registry. Run with
- * {@code -prof gc} for the bytes allocated per call.
+ * server answering OK never triggers), each Micrometer variant on the same kind of registry. With tracing on
+ * (Micrometer Tracing over Brave, every call sampled, an in-memory reporter): the starter's channel
+ * ({@code starterTracing}) beside a plain channel with Micrometer's gRPC observation alone ({@code micrometerTracing}).
+ * Run with {@code -prof gc} for the bytes allocated per call.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -60,6 +62,12 @@ public class InstrumentationOverheadBenchmark {
 
 	private SdkMeterProvider meterProvider;
 
+	private StarterChannels tracedStarterChannels;
+
+	private InMemoryTracing starterTracing;
+
+	private InMemoryTracing micrometerTracing;
+
 	private ManagedChannel[] channels;
 
 	private EchoGrpc.EchoBlockingStub raw;
@@ -71,6 +79,10 @@ public class InstrumentationOverheadBenchmark {
 	private EchoGrpc.EchoBlockingStub micrometerObservation;
 
 	private EchoGrpc.EchoBlockingStub grpcOpenTelemetry;
+
+	private EchoGrpc.EchoBlockingStub starterTracingStub;
+
+	private EchoGrpc.EchoBlockingStub micrometerTracingStub;
 
 	@Setup(Level.Trial)
 	public void start() {
@@ -105,13 +117,25 @@ public class InstrumentationOverheadBenchmark {
 		openTelemetry.configureChannelBuilder(openTelemetryBuilder);
 		ManagedChannel openTelemetryChannel = openTelemetryBuilder.build();
 
+		// Tracing on, each with a tracer of its own: the starter's channel, and Micrometer's call observation alone.
+		this.starterTracing = new InMemoryTracing();
+		this.tracedStarterChannels = StarterChannels.start(
+				StarterChannels.clientWithRetryPolicy("echo", this.backend.address()), newRegistry(),
+				this.starterTracing.observationRegistry(), kind == Transport.INPROCESS);
+		this.micrometerTracing = new InMemoryTracing();
+		ManagedChannel micrometerTracingChannel = rawBuilder()
+			.intercept(new ObservationGrpcClientInterceptor(this.micrometerTracing.observationRegistry()))
+			.build();
+
 		this.channels = new ManagedChannel[] { rawChannel, micrometerMetricsChannel, micrometerObservationChannel,
-				openTelemetryChannel };
+				openTelemetryChannel, micrometerTracingChannel };
 		this.raw = EchoGrpc.newBlockingStub(rawChannel);
 		this.starter = EchoGrpc.newBlockingStub(this.starterChannels.channel("echo"));
 		this.micrometerMetrics = EchoGrpc.newBlockingStub(micrometerMetricsChannel);
 		this.micrometerObservation = EchoGrpc.newBlockingStub(micrometerObservationChannel);
 		this.grpcOpenTelemetry = EchoGrpc.newBlockingStub(openTelemetryChannel);
+		this.starterTracingStub = EchoGrpc.newBlockingStub(this.tracedStarterChannels.channel("echo"));
+		this.micrometerTracingStub = EchoGrpc.newBlockingStub(micrometerTracingChannel);
 	}
 
 	private MeterRegistry newRegistry() {
@@ -131,6 +155,9 @@ public class InstrumentationOverheadBenchmark {
 			channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
 		}
 		this.starterChannels.close();
+		this.tracedStarterChannels.close();
+		this.starterTracing.close();
+		this.micrometerTracing.close();
 		this.meterProvider.close();
 		this.backend.close();
 	}
@@ -158,6 +185,16 @@ public class InstrumentationOverheadBenchmark {
 	@Benchmark
 	public EchoResponse grpcOpenTelemetry() {
 		return this.grpcOpenTelemetry.unaryEcho(REQUEST);
+	}
+
+	@Benchmark
+	public EchoResponse starterTracing() {
+		return this.starterTracingStub.unaryEcho(REQUEST);
+	}
+
+	@Benchmark
+	public EchoResponse micrometerTracing() {
+		return this.micrometerTracingStub.unaryEcho(REQUEST);
 	}
 
 }

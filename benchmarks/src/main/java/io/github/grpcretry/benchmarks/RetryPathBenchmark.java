@@ -7,6 +7,7 @@ import io.github.grpcretry.benchmarks.echo.EchoRequest;
 import io.github.grpcretry.benchmarks.echo.EchoResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.micrometer.core.instrument.binder.grpc.ObservationGrpcClientInterceptor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,8 +26,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What counting attempts costs where attempts happen: every call fails twice with {@code UNAVAILABLE} and succeeds
  * at its third attempt, in-process with direct executors and a backoff of one microsecond, through a plain
- * grpc-java channel ({@code raw}) and the starter's channel ({@code starter}) with the same service config. Run
- * with {@code -prof gc} for the bytes allocated per call (three attempts).
+ * grpc-java channel ({@code raw}) and the starter's channel ({@code starter}) with the same service config, and
+ * with tracing on (Micrometer Tracing over Brave, an in-memory reporter): the starter's channel, whose retries are
+ * spans of their own ({@code starterTracing}), and a plain channel with Micrometer's gRPC call observation alone
+ * ({@code micrometerTracing}). Run with {@code -prof gc} for the bytes allocated per call (three attempts).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -58,6 +61,20 @@ public class RetryPathBenchmark {
 
 	private EchoGrpc.EchoBlockingStub starter;
 
+	private final SimpleMeterRegistry tracedRegistry = new SimpleMeterRegistry();
+
+	private InMemoryTracing starterTracing;
+
+	private InMemoryTracing micrometerTracing;
+
+	private StarterChannels tracedStarterChannels;
+
+	private ManagedChannel micrometerTracingChannel;
+
+	private EchoGrpc.EchoBlockingStub starterTracingStub;
+
+	private EchoGrpc.EchoBlockingStub micrometerTracingStub;
+
 	@Setup(Level.Trial)
 	public void start() {
 		this.backend = EchoBackend.scripted(Transport.INPROCESS,
@@ -72,6 +89,19 @@ public class RetryPathBenchmark {
 			.build();
 		this.raw = EchoGrpc.newBlockingStub(this.rawChannel);
 		this.starter = EchoGrpc.newBlockingStub(this.starterChannels.channel("echo"));
+		this.starterTracing = new InMemoryTracing();
+		this.tracedStarterChannels = StarterChannels.start(
+				StarterChannels.clientWithRetryPolicy("echo", this.backend.address(), BACKOFF), this.tracedRegistry,
+				this.starterTracing.observationRegistry(), true);
+		this.micrometerTracing = new InMemoryTracing();
+		this.micrometerTracingChannel = this.backend.rawChannelBuilder()
+			.enableRetry()
+			.disableServiceConfigLookUp()
+			.defaultServiceConfig(StarterChannels.serviceConfigWithRetryPolicy(BACKOFF))
+			.intercept(new ObservationGrpcClientInterceptor(this.micrometerTracing.observationRegistry()))
+			.build();
+		this.starterTracingStub = EchoGrpc.newBlockingStub(this.tracedStarterChannels.channel("echo"));
+		this.micrometerTracingStub = EchoGrpc.newBlockingStub(this.micrometerTracingChannel);
 	}
 
 	@TearDown(Level.Trial)
@@ -82,8 +112,18 @@ public class RetryPathBenchmark {
 			System.err.printf("%nstarter counted %d calls, %.4f attempts per call%n", calls,
 					(double) StarterMeters.attempts(this.registry, "echo") / calls);
 		}
+		long tracedCalls = StarterMeters.calls(this.tracedRegistry, "echo");
+		if (tracedCalls > 0) {
+			// Three when every call made its span and one per retry (the server is not traced).
+			System.err.printf("%nstarterTracing: %d calls, %.4f spans per call%n", tracedCalls,
+					(double) this.starterTracing.finishedSpans() / tracedCalls);
+		}
 		this.rawChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+		this.micrometerTracingChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
 		this.starterChannels.close();
+		this.tracedStarterChannels.close();
+		this.starterTracing.close();
+		this.micrometerTracing.close();
 		this.backend.close();
 	}
 
@@ -95,6 +135,16 @@ public class RetryPathBenchmark {
 	@Benchmark
 	public EchoResponse starter() {
 		return this.starter.unaryEcho(REQUEST);
+	}
+
+	@Benchmark
+	public EchoResponse starterTracing() {
+		return this.starterTracingStub.unaryEcho(REQUEST);
+	}
+
+	@Benchmark
+	public EchoResponse micrometerTracing() {
+		return this.micrometerTracingStub.unaryEcho(REQUEST);
 	}
 
 }

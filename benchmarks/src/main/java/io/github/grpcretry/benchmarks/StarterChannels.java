@@ -8,6 +8,7 @@ import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.boot.env.OriginTrackedMapPropertySource;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
@@ -33,6 +34,19 @@ public final class StarterChannels implements AutoCloseable {
 	 * @return the started context
 	 */
 	public static StarterChannels start(Map<String, Object> properties, MeterRegistry registry, boolean inProcess) {
+		return start(properties, registry, null, inProcess);
+	}
+
+	/**
+	 * Starts a context with the given client properties and an observation registry, as with tracing on.
+	 * @param properties the {@code grpc.clients.*} properties
+	 * @param registry the meter registry bean, or {@code null} for none
+	 * @param observationRegistry the observation registry bean, or {@code null} for none
+	 * @param inProcess whether to give in-process channels a direct executor, as the plain channels get
+	 * @return the started context
+	 */
+	public static StarterChannels start(Map<String, Object> properties, MeterRegistry registry,
+			ObservationRegistry observationRegistry, boolean inProcess) {
 		AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
 		// Immutable, as Spring Boot loads application.yml; a mutable source is re-read by the binder at every lookup.
 		context.getEnvironment()
@@ -40,6 +54,9 @@ public final class StarterChannels implements AutoCloseable {
 			.addFirst(new OriginTrackedMapPropertySource("benchmark", Map.copyOf(properties), true));
 		if (registry != null) {
 			context.registerBean(MeterRegistry.class, () -> registry);
+		}
+		if (observationRegistry != null) {
+			context.registerBean(ObservationRegistry.class, () -> observationRegistry);
 		}
 		if (inProcess) {
 			context.registerBean(RetryChannelBuilderCustomizer.class,
