@@ -35,7 +35,10 @@ final class MeterFigures {
 		Map<Series, Double> values = new LinkedHashMap<>();
 		for (Meter meter : registry.getMeters()) {
 			String name = meter.getId().getName();
-			if (!name.startsWith("grpc.client.")) {
+			// The starter's meters only: with Actuator, Spring Boot also makes timers of the calls' and attempts'
+			// observations (grpc.client, grpc.client.attempt), which are Micrometer's, not the starter's.
+			if (!name.equals("grpc.client.attempts") && !name.equals("grpc.client.calls")
+					&& !name.startsWith("grpc.client.call.")) {
 				continue;
 			}
 			String unit = meter.getId().getBaseUnit();
