@@ -64,6 +64,10 @@ class PrometheusOperationsTests {
 
 	private static final String RETRY_DELAY = "grpc.client.call.retry_delay";
 
+	// The starter's meters; Spring Boot's timers of the calls' and attempts' observations share the grpc_client_ prefix.
+	private static final String STARTER_SERIES = "{__name__=~\"grpc_client_(attempts_total|calls_seconds_(count|sum)"
+			+ "|call_.+_(count|sum))\"}";
+
 	private static final Pattern README_PROMQL = Pattern.compile("```promql\\n(.*?)```", Pattern.DOTALL);
 
 	private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.+),\\s*(\\w+)\\)");
@@ -292,10 +296,6 @@ class PrometheusOperationsTests {
 			}
 		}
 	}
-
-	// The starter's meters; Spring Boot's timers of the calls' and attempts' observations share the grpc_client_ prefix.
-	private static final String STARTER_SERIES = "{__name__=~\"grpc_client_(attempts_total|calls_seconds_(count|sum)"
-			+ "|call_.+_(count|sum))\"}";
 
 	/** Every series of the starter's meters in Prometheus holds what its meter holds, under the README's names. */
 	private static void assertRawSeries(PrometheusServer prometheus, MeterFigures after, double time) throws Exception {
