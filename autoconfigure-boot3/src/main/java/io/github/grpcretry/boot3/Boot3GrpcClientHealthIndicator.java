@@ -1,13 +1,10 @@
 package io.github.grpcretry.boot3;
 
-import io.github.grpcretry.actuate.ClientHealth;
+import io.github.grpcretry.actuate.ClientHealthReport;
 import io.github.grpcretry.actuate.GrpcClientsView;
-import io.github.grpcretry.channel.ChannelSettings;
-import io.grpc.ConnectivityState;
 
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
-import org.springframework.boot.actuate.health.Status;
 
 /**
  * The health of one client on Spring Boot 3.5: {@code DOWN} in {@code TRANSIENT_FAILURE}, with its connectivity
@@ -31,23 +28,9 @@ public class Boot3GrpcClientHealthIndicator implements HealthIndicator {
 
 	@Override
 	public Health health() {
-		ConnectivityState state = this.clients.state(this.clientName);
-		Health.Builder health = Health.status(status(ClientHealth.of(state)))
-			.withDetail("state", (state != null) ? state.name() : "NOT_BUILT");
-		ChannelSettings settings = this.clients.settings(this.clientName);
-		if (settings != null) {
-			health.withDetail("target", settings.target());
-		}
-		return health.build();
-	}
-
-	private static Status status(ClientHealth health) {
-		return switch (health) {
-			case UP -> Status.UP;
-			case DOWN -> Status.DOWN;
-			case OUT_OF_SERVICE -> Status.OUT_OF_SERVICE;
-			case UNKNOWN -> Status.UNKNOWN;
-		};
+		ClientHealthReport report = this.clients.healthReport(this.clientName);
+		// Spring Boot's status codes are the names of ClientHealth's constants.
+		return Health.status(report.health().name()).withDetails(report.details()).build();
 	}
 
 }

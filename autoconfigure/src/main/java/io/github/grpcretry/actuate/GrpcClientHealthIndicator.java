@@ -1,11 +1,7 @@
 package io.github.grpcretry.actuate;
 
-import io.github.grpcretry.channel.ChannelSettings;
-import io.grpc.ConnectivityState;
-
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.health.contributor.Status;
 
 /**
  * The health of one client on Spring Boot 4: {@code DOWN} in {@code TRANSIENT_FAILURE}, with its connectivity state
@@ -29,23 +25,9 @@ public class GrpcClientHealthIndicator implements HealthIndicator {
 
 	@Override
 	public Health health() {
-		ConnectivityState state = this.clients.state(this.clientName);
-		Health.Builder health = Health.status(status(ClientHealth.of(state)))
-			.withDetail("state", (state != null) ? state.name() : "NOT_BUILT");
-		ChannelSettings settings = this.clients.settings(this.clientName);
-		if (settings != null) {
-			health.withDetail("target", settings.target());
-		}
-		return health.build();
-	}
-
-	private static Status status(ClientHealth health) {
-		return switch (health) {
-			case UP -> Status.UP;
-			case DOWN -> Status.DOWN;
-			case OUT_OF_SERVICE -> Status.OUT_OF_SERVICE;
-			case UNKNOWN -> Status.UNKNOWN;
-		};
+		ClientHealthReport report = this.clients.healthReport(this.clientName);
+		// Spring Boot's status codes are the names of ClientHealth's constants.
+		return Health.status(report.health().name()).withDetails(report.details()).build();
 	}
 
 }

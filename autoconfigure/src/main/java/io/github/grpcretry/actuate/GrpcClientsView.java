@@ -1,5 +1,7 @@
 package io.github.grpcretry.actuate;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -64,6 +66,23 @@ public class GrpcClientsView {
 	 */
 	public ClientHealth health(String clientName) {
 		return ClientHealth.of(state(clientName));
+	}
+
+	/**
+	 * A client's health with its details, from one reading of its connectivity state, for the health contributors
+	 * of every Spring Boot line.
+	 * @param clientName the client's name
+	 * @return the report
+	 */
+	public ClientHealthReport healthReport(String clientName) {
+		ConnectivityState state = state(clientName);
+		Map<String, Object> details = new LinkedHashMap<>();
+		details.put("state", (state != null) ? state.name() : "NOT_BUILT");
+		ChannelSettings settings = settings(clientName);
+		if (settings != null) {
+			details.put("target", settings.target());
+		}
+		return new ClientHealthReport(ClientHealth.of(state), details);
 	}
 
 	/**
