@@ -1,18 +1,13 @@
 package io.github.grpcretry.autoconfigure;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import io.github.grpcretry.serviceconfig.StatusCodes;
-import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
 import io.github.grpcretry.validation.InvalidGrpcClientPropertiesFailureAnalyzer;
 import io.github.grpcretry.validation.Violation;
+import io.github.grpcretry.test.ApplicationYaml;
+import io.github.grpcretry.test.UserProperties;
+import io.github.grpcretry.test.StartupFailures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -21,18 +16,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.diagnostics.FailureAnalysis;
-import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.ApplicationContextInitializer;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.core.env.PropertySource;
-import org.springframework.core.io.ByteArrayResource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
+import static io.github.grpcretry.test.StartupFailures.invalidProperties;
 
 /**
  * A typed service config of Spring Boot 4.1's gRPC client ({@code spring.grpc.client.channel.<name>.service-config})
@@ -118,25 +109,16 @@ class SpringBootServiceConfigValidationTests {
 
 	@ParameterizedTest
 	@MethodSource("badValues")
-	void badValueStopsStartUpNamingSpringBootsPropertyAndTheValue(Config config, String property, String value) {
+	void badValueStopsStartUpNamingSpringBootsPropertyAndTheValue(UserProperties config, String property, String value) {
 		this.contextRunner.withPropertyValues(config.pairs()).run((context) -> {
 			assertThat(context).hasFailed();
-			Throwable failure = context.getStartupFailure();
-			assertThat(invalidProperties(failure).getViolations()).singleElement()
-				.satisfies((violation) -> assertThat(violation.property()).isEqualTo(property))
-				.satisfies((violation) -> assertThat(violation.value()).isEqualTo(value));
-			FailureAnalysis analysis = new InvalidGrpcClientPropertiesFailureAnalyzer().analyze(failure);
-			assertThat(analysis).isNotNull();
-			assertThat(analysis.getDescription()).contains("has 1 problem, so no channel was built")
-				.containsPattern(Pattern.quote("Property: " + property) + "\\s+Value:\\s+"
-						+ Pattern.quote((value != null) ? "\"" + value + "\"" : "(not set)"));
-			assertThat(analysis.getAction()).contains(property + ": ");
+			StartupFailures.assertOnlyViolation(context.getStartupFailure(), property, value);
 		});
 	}
 
 	@ParameterizedTest
 	@MethodSource("validConfigurations")
-	void validServiceConfigStarts(Config config) {
+	void validServiceConfigStarts(UserProperties config) {
 		this.contextRunner.withPropertyValues(config.pairs())
 			.run((context) -> assertThat(context).hasNotFailed().hasBean("shadedNettyGrpcChannelFactory"));
 	}
@@ -175,7 +157,7 @@ class SpringBootServiceConfigValidationTests {
 
 	@Test
 	void valueWrittenInYamlIsReportedWhereItWasWritten() {
-		this.contextRunner.withInitializer(applicationYaml("""
+		this.contextRunner.withInitializer(ApplicationYaml.of("""
 				spring:
 				  grpc:
 				    client:
@@ -275,31 +257,8 @@ class SpringBootServiceConfigValidationTests {
 				.doesNotHaveBean(SpringBootServiceConfigVerifier.class));
 	}
 
-	private static InvalidGrpcClientPropertiesException invalidProperties(Throwable failure) {
-		for (Throwable candidate = failure; candidate != null; candidate = candidate.getCause()) {
-			if (candidate instanceof InvalidGrpcClientPropertiesException invalid) {
-				return invalid;
-			}
-		}
-		throw new AssertionError("Start-up failed, but not with InvalidGrpcClientPropertiesException", failure);
-	}
-
-	private static ApplicationContextInitializer<ConfigurableApplicationContext> applicationYaml(String yaml) {
-		return (context) -> {
-			ByteArrayResource resource = new ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8),
-					"application.yml");
-			try {
-				List<PropertySource<?>> sources = new YamlPropertySourceLoader().load("application.yml", resource);
-				sources.forEach(context.getEnvironment().getPropertySources()::addLast);
-			}
-			catch (IOException ex) {
-				throw new IllegalStateException(ex);
-			}
-		};
-	}
-
-	private static Config retrying() {
-		return new Config().with(CHANNEL + "target", "static://127.0.0.1:50051")
+	private static UserProperties retrying() {
+		return new UserProperties().with(CHANNEL + "target", "static://127.0.0.1:50051")
 			.with(ENTRY + "name[0].service", "echo.Echo")
 			.with(ENTRY + "name[0].method", "UnaryEcho")
 			.with(RETRY + "max-attempts", "4")
@@ -309,7 +268,7 @@ class SpringBootServiceConfigValidationTests {
 			.with(RETRY + "retryable-status-codes", "UNAVAILABLE");
 	}
 
-	private static Config hedging() {
+	private static UserProperties hedging() {
 		return retrying().without(RETRY + "max-attempts")
 			.without(RETRY + "initial-backoff")
 			.without(RETRY + "max-backoff")
@@ -320,33 +279,8 @@ class SpringBootServiceConfigValidationTests {
 			.with(HEDGING + "non-fatal-status-codes", "UNAVAILABLE");
 	}
 
-	private static Config throttled() {
+	private static UserProperties throttled() {
 		return retrying().with(THROTTLING + "max-tokens", "10").with(THROTTLING + "token-ratio", "0.1");
-	}
-
-	/**
-	 * Properties as a user writes them, changed one at a time from a valid configuration.
-	 */
-	static final class Config {
-
-		private final Map<String, String> properties = new LinkedHashMap<>();
-
-		Config with(String name, String value) {
-			this.properties.put(name, value);
-			return this;
-		}
-
-		Config without(String name) {
-			assertThat(this.properties.remove(name)).as("property %s to remove", name).isNotNull();
-			return this;
-		}
-
-		String[] pairs() {
-			List<String> pairs = new ArrayList<>();
-			this.properties.forEach((name, value) -> pairs.add(name + "=" + value));
-			return pairs.toArray(String[]::new);
-		}
-
 	}
 
 }

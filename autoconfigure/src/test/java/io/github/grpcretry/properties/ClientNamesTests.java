@@ -1,7 +1,5 @@
 package io.github.grpcretry.properties;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,29 +11,27 @@ import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
-import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
 import io.github.grpcretry.validation.InvalidGrpcClientPropertiesFailureAnalyzer;
 import io.github.grpcretry.validation.Violation;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.github.grpcretry.test.ApplicationYaml;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
-import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.MutablePropertySources;
-import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
-import org.springframework.core.io.ByteArrayResource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static io.github.grpcretry.test.StartupFailures.invalidProperties;
 
 /**
  * A client is one client however Spring Boot spells its name: an environment variable configures the client that
@@ -50,7 +46,7 @@ class ClientNamesTests {
 	void environmentVariableConfiguresTheClientThatYamlNames() {
 		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.ok())) {
 			this.contextRunner.withBean(SimpleMeterRegistry.class)
-				.withInitializer(applicationYaml("""
+				.withInitializer(ApplicationYaml.of("""
 						grpc:
 						  clients:
 						    myClient:
@@ -76,7 +72,7 @@ class ClientNamesTests {
 
 	@Test
 	void environmentVariableConfiguresTheClientThatYamlNamesInKebabCase() {
-		this.contextRunner.withInitializer(applicationYaml("""
+		this.contextRunner.withInitializer(ApplicationYaml.of("""
 				grpc:
 				  clients:
 				    my-client:
@@ -103,7 +99,7 @@ class ClientNamesTests {
 
 	@Test
 	void boundPropertiesHoldOneClientPerName() {
-		this.contextRunner.withInitializer(applicationYaml("""
+		this.contextRunner.withInitializer(ApplicationYaml.of("""
 				grpc:
 				  clients:
 				    myClient:
@@ -146,7 +142,7 @@ class ClientNamesTests {
 
 	@Test
 	void twoSpellingsInYamlStopStartUpWithTheirOrigins() {
-		this.contextRunner.withInitializer(applicationYaml("""
+		this.contextRunner.withInitializer(ApplicationYaml.of("""
 				grpc:
 				  clients:
 				    myClient:
@@ -171,32 +167,6 @@ class ClientNamesTests {
 			.withDeadlineAfter(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS)
 			.unaryEcho(EchoRequest.newBuilder().setMessage(message).build())
 			.getMessage();
-	}
-
-	private static InvalidGrpcClientPropertiesException invalidProperties(Throwable failure) {
-		for (Throwable candidate = failure; candidate != null; candidate = candidate.getCause()) {
-			if (candidate instanceof InvalidGrpcClientPropertiesException invalid) {
-				return invalid;
-			}
-		}
-		throw new AssertionError("Start-up failed, but not with InvalidGrpcClientPropertiesException", failure);
-	}
-
-	/**
-	 * The application's {@code application.yml}, below every other source as Spring Boot loads it.
-	 */
-	private static ApplicationContextInitializer<ConfigurableApplicationContext> applicationYaml(String yaml) {
-		return (context) -> {
-			ByteArrayResource resource = new ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8),
-					"application.yml");
-			try {
-				List<PropertySource<?>> sources = new YamlPropertySourceLoader().load("application.yml", resource);
-				sources.forEach(context.getEnvironment().getPropertySources()::addLast);
-			}
-			catch (IOException ex) {
-				throw new IllegalStateException(ex);
-			}
-		};
 	}
 
 	/**

@@ -4,15 +4,13 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
 import io.grpc.ManagedChannel;
+import io.github.grpcretry.test.UserProperties;
+import io.github.grpcretry.test.StartupFailures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
+import static io.github.grpcretry.test.StartupFailures.invalidProperties;
 
 /**
  * A client configuration that breaks a rule never starts, and the start-up failure names the property, the value and
@@ -237,25 +236,16 @@ class GrpcClientPropertiesValidationTests {
 
 	@ParameterizedTest
 	@MethodSource("badValues")
-	void badValueStopsStartUpNamingThePropertyAndTheValue(Config config, String property, String value) {
+	void badValueStopsStartUpNamingThePropertyAndTheValue(UserProperties config, String property, String value) {
 		this.contextRunner.withPropertyValues(config.pairs()).run((context) -> {
 			assertThat(context).hasFailed();
-			Throwable failure = context.getStartupFailure();
-			assertThat(invalidProperties(failure).getViolations()).singleElement()
-				.satisfies((violation) -> assertThat(violation.property()).isEqualTo(property))
-				.satisfies((violation) -> assertThat(violation.value()).isEqualTo(value));
-			FailureAnalysis analysis = new InvalidGrpcClientPropertiesFailureAnalyzer().analyze(failure);
-			assertThat(analysis).isNotNull();
-			assertThat(analysis.getDescription()).contains("has 1 problem,")
-				.containsPattern(Pattern.quote("Property: " + property) + "\\s+Value:\\s+"
-						+ Pattern.quote((value != null) ? "\"" + value + "\"" : "(not set)"));
-			assertThat(analysis.getAction()).contains(property + ": ");
+			StartupFailures.assertOnlyViolation(context.getStartupFailure(), property, value);
 		});
 	}
 
 	@ParameterizedTest
 	@MethodSource("validBoundaries")
-	void valueOnTheBoundaryStarts(Config config) {
+	void valueOnTheBoundaryStarts(UserProperties config) {
 		this.contextRunner.withPropertyValues(config.pairs())
 			.run((context) -> assertThat(context).hasNotFailed().hasBean("echoManagedChannel"));
 	}
@@ -343,7 +333,7 @@ class GrpcClientPropertiesValidationTests {
 
 	@Test
 	void everyProblemIsReportedInOneFailure() {
-		Config config = retrying().without(CLIENT + "address")
+		UserProperties config = retrying().without(CLIENT + "address")
 			.with(RETRY + "max-attempts", "1")
 			.with(RETRY + "initial-backoff", "0s")
 			.with(RETRY + "retryable-status-codes", "UNAVAILABLE,OK")
@@ -365,7 +355,7 @@ class GrpcClientPropertiesValidationTests {
 
 	@Test
 	void configurationUsingEveryPropertyStarts() {
-		Config everyProperty = retrying().with(CLIENT + "address", "static://127.0.0.1:50051,127.0.0.1:50052")
+		UserProperties everyProperty = retrying().with(CLIENT + "address", "static://127.0.0.1:50051,127.0.0.1:50052")
 			.with(CLIENT + "load-balancing-policy", "pick_first")
 			.with(CLIENT + "service-config-lookup", "true")
 			.with(CLIENT + "retry-throttling.max-tokens", "10")
@@ -441,17 +431,8 @@ class GrpcClientPropertiesValidationTests {
 			.contains("grpc.clients.echo.method-config[0].retry-policy.max-attempts: set it to 2 or more");
 	}
 
-	private static InvalidGrpcClientPropertiesException invalidProperties(Throwable failure) {
-		for (Throwable candidate = failure; candidate != null; candidate = candidate.getCause()) {
-			if (candidate instanceof InvalidGrpcClientPropertiesException invalid) {
-				return invalid;
-			}
-		}
-		throw new AssertionError("Start-up failed, but not with InvalidGrpcClientPropertiesException", failure);
-	}
-
-	private static Config retrying() {
-		return new Config().with(CLIENT + "address", "localhost:50051")
+	private static UserProperties retrying() {
+		return new UserProperties().with(CLIENT + "address", "localhost:50051")
 			.with(CLIENT + "negotiation-type", "plaintext")
 			.with(ENTRY + "name[0].service", "echo.Echo")
 			.with(ENTRY + "name[0].method", "UnaryEcho")
@@ -462,7 +443,7 @@ class GrpcClientPropertiesValidationTests {
 			.with(RETRY + "retryable-status-codes", "UNAVAILABLE");
 	}
 
-	private static Config hedging() {
+	private static UserProperties hedging() {
 		return retrying().without(RETRY + "max-attempts")
 			.without(RETRY + "initial-backoff")
 			.without(RETRY + "max-backoff")
@@ -473,38 +454,9 @@ class GrpcClientPropertiesValidationTests {
 			.with(HEDGING + "non-fatal-status-codes", "UNAVAILABLE");
 	}
 
-	private static Config throttled() {
+	private static UserProperties throttled() {
 		return retrying().with(CLIENT + "retry-throttling.max-tokens", "10")
 			.with(CLIENT + "retry-throttling.token-ratio", "0.1");
-	}
-
-	/**
-	 * Properties as a user writes them, changed one at a time from a valid configuration.
-	 */
-	static final class Config {
-
-		private final Map<String, String> properties = new LinkedHashMap<>();
-
-		Config with(String name, String value) {
-			this.properties.put(name, value);
-			return this;
-		}
-
-		Config without(String name) {
-			assertThat(this.properties.remove(name)).as("property %s to remove", name).isNotNull();
-			return this;
-		}
-
-		Map<String, Object> asMap() {
-			return new LinkedHashMap<>(this.properties);
-		}
-
-		String[] pairs() {
-			List<String> pairs = new ArrayList<>();
-			this.properties.forEach((name, value) -> pairs.add(name + "=" + value));
-			return pairs.toArray(String[]::new);
-		}
-
 	}
 
 	@Configuration(proxyBeanMethods = false)

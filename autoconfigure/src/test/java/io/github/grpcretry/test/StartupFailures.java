@@ -1,0 +1,54 @@
+package io.github.grpcretry.test;
+
+import java.util.regex.Pattern;
+
+import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
+import io.github.grpcretry.validation.InvalidGrpcClientPropertiesFailureAnalyzer;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.diagnostics.FailureAnalysis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What a start-up failed with, and what Spring Boot's failure report says of it, as a user reads it.
+ */
+public final class StartupFailures {
+
+	private StartupFailures() {
+	}
+
+	/**
+	 * The invalid-properties exception among the failure's causes.
+	 * @param failure the start-up failure
+	 * @return the exception
+	 */
+	public static InvalidGrpcClientPropertiesException invalidProperties(Throwable failure) {
+		for (Throwable candidate = failure; candidate != null; candidate = candidate.getCause()) {
+			if (candidate instanceof InvalidGrpcClientPropertiesException invalid) {
+				return invalid;
+			}
+		}
+		throw new AssertionError("Start-up failed, but not with InvalidGrpcClientPropertiesException", failure);
+	}
+
+	/**
+	 * Asserts that start-up failed on exactly one property, and that the failure report names it, its value and how
+	 * to fix it.
+	 * @param failure the start-up failure
+	 * @param property the property's full path
+	 * @param value the value as written, or {@code null} when it is missing
+	 */
+	public static void assertOnlyViolation(Throwable failure, String property, @Nullable String value) {
+		assertThat(invalidProperties(failure).getViolations()).singleElement()
+			.satisfies((violation) -> assertThat(violation.property()).isEqualTo(property))
+			.satisfies((violation) -> assertThat(violation.value()).isEqualTo(value));
+		FailureAnalysis analysis = new InvalidGrpcClientPropertiesFailureAnalyzer().analyze(failure);
+		assertThat(analysis).isNotNull();
+		assertThat(analysis.getDescription()).contains("has 1 problem, so no channel was built")
+			.containsPattern(Pattern.quote("Property: " + property) + "\\s+Value:\\s+"
+					+ Pattern.quote((value != null) ? "\"" + value + "\"" : "(not set)"));
+		assertThat(analysis.getAction()).contains(property + ": ");
+	}
+
+}
