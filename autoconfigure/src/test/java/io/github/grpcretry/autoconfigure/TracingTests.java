@@ -1,6 +1,7 @@
 package io.github.grpcretry.autoconfigure;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -72,10 +73,7 @@ class TracingTests {
 	void retriedCallSendsOneTraceToEveryAttemptAndShowsEachRetryAsAChildSpan() {
 		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.failAllButEvery(4))) {
 			this.contextRunner.withBean(ObservationRegistry.class, this::tracingObservationRegistry)
-				.withPropertyValues(client(server, ENTRY_0 + "retry-policy.max-attempts=4",
-						ENTRY_0 + "retry-policy.initial-backoff=10ms", ENTRY_0 + "retry-policy.max-backoff=10ms",
-						ENTRY_0 + "retry-policy.backoff-multiplier=1",
-						ENTRY_0 + "retry-policy.retryable-status-codes=UNAVAILABLE"))
+				.withPropertyValues(retryingFourTimes(server))
 				.run((context) -> {
 					assertThat(echo(context.getBean("echoManagedChannel", ManagedChannel.class)).unaryEcho(request())
 						.getMessage()).isEqualTo("traced");
@@ -112,10 +110,7 @@ class TracingTests {
 	void oneAttemptCallYieldsTheCallSpanAndNoAttemptSpan() {
 		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.ok()))) {
 			this.contextRunner.withBean(ObservationRegistry.class, this::tracingObservationRegistry)
-				.withPropertyValues(client(server, ENTRY_0 + "retry-policy.max-attempts=4",
-						ENTRY_0 + "retry-policy.initial-backoff=10ms", ENTRY_0 + "retry-policy.max-backoff=10ms",
-						ENTRY_0 + "retry-policy.backoff-multiplier=1",
-						ENTRY_0 + "retry-policy.retryable-status-codes=UNAVAILABLE"))
+				.withPropertyValues(retryingFourTimes(server))
 				.run((context) -> {
 					echo(context.getBean("echoManagedChannel", ManagedChannel.class)).unaryEcho(request());
 					await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(this.spans.all()).hasSize(1));
@@ -211,8 +206,15 @@ class TracingTests {
 		return extracted.context();
 	}
 
+	// The seed scenario's policy: up to 4 attempts, 10 ms apart, on UNAVAILABLE.
+	private static String[] retryingFourTimes(EchoTestServer server) {
+		return client(server, ENTRY_0 + "retry-policy.max-attempts=4", ENTRY_0 + "retry-policy.initial-backoff=10ms",
+				ENTRY_0 + "retry-policy.max-backoff=10ms", ENTRY_0 + "retry-policy.backoff-multiplier=1",
+				ENTRY_0 + "retry-policy.retryable-status-codes=UNAVAILABLE");
+	}
+
 	private static String[] client(EchoTestServer server, String... methodConfig) {
-		List<String> properties = new java.util.ArrayList<>(List.of("grpc.clients.echo.address=" + server.address(),
+		List<String> properties = new ArrayList<>(List.of("grpc.clients.echo.address=" + server.address(),
 				"grpc.clients.echo.negotiation-type=plaintext"));
 		if (methodConfig.length > 0) {
 			properties.add(ENTRY_0 + "name[0].service=echo.Echo");
