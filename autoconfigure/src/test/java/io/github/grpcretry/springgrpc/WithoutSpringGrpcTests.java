@@ -1,7 +1,6 @@
 package io.github.grpcretry.springgrpc;
 
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
-import io.github.grpcretry.autoconfigure.SpringGrpcAttemptMetricsAutoConfiguration;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.echo.EchoGrpc;

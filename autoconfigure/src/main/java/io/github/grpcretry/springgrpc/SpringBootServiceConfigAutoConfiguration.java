@@ -1,4 +1,4 @@
-package io.github.grpcretry.autoconfigure;
+package io.github.grpcretry.springgrpc;
 
 import io.grpc.ManagedChannelBuilder;
 

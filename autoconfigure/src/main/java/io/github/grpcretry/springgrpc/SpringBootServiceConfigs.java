@@ -1,4 +1,4 @@
-package io.github.grpcretry.autoconfigure;
+package io.github.grpcretry.springgrpc;
 
 import java.util.Collection;
 import java.util.List;

@@ -1,7 +1,8 @@
-package io.github.grpcretry.autoconfigure;
+package io.github.grpcretry.springgrpc;
 
 import java.util.stream.Stream;
 
+import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
 import io.github.grpcretry.serviceconfig.StatusCodes;
 import io.github.grpcretry.validation.InvalidGrpcClientPropertiesFailureAnalyzer;
 import io.github.grpcretry.validation.Violation;
