@@ -1,11 +1,13 @@
 package io.github.grpcretry.autoconfigure;
 
+import java.util.ArrayList;
 import java.util.Set;
 
 import io.github.grpcretry.properties.ClientNames;
 import io.grpc.ManagedChannel;
 
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.support.AutowireCandidateQualifier;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.RootBeanDefinition;
@@ -18,7 +20,9 @@ import org.springframework.core.type.AnnotationMetadata;
 /**
  * Registers a {@link ManagedChannel} bean per client under {@code grpc.clients}, however its name is spelt (see
  * {@link ClientNames}), named {@code <client>ManagedChannel} and qualified {@code @Qualifier("<client>")}, built by the
- * {@code GrpcChannelFactory} bean. A bean the application already defines under that name takes its place.
+ * {@code GrpcChannelFactory} bean. A bean the application already defines under that name takes its place. The
+ * names it found are kept in {@link RegisteredChannelClients}, which Spring AOT preserves, since AOT runs this
+ * registrar once, at build time.
  */
 class GrpcChannelBeansRegistrar implements ImportBeanDefinitionRegistrar, EnvironmentAware {
 
@@ -33,7 +37,13 @@ class GrpcChannelBeansRegistrar implements ImportBeanDefinitionRegistrar, Enviro
 
 	@Override
 	public void registerBeanDefinitions(AnnotationMetadata importingClassMetadata, BeanDefinitionRegistry registry) {
-		for (String clientName : clientNames()) {
+		Set<String> clientNames = clientNames();
+		// Kept by Spring AOT in the generated code, to check the clients against at run time.
+		RootBeanDefinition registered = new RootBeanDefinition(RegisteredChannelClients.class);
+		registered.getConstructorArgumentValues().addIndexedArgumentValue(0, new ArrayList<>(clientNames));
+		registered.setRole(BeanDefinition.ROLE_INFRASTRUCTURE);
+		registry.registerBeanDefinition(RegisteredChannelClients.BEAN_NAME, registered);
+		for (String clientName : clientNames) {
 			String beanName = clientName + BEAN_NAME_SUFFIX;
 			if (registry.containsBeanDefinition(beanName)) {
 				continue;
@@ -45,6 +55,7 @@ class GrpcChannelBeansRegistrar implements ImportBeanDefinitionRegistrar, Enviro
 			channel.addQualifier(new AutowireCandidateQualifier(Qualifier.class, clientName));
 			// Shut down with the others, in parallel and with each client's grace period, by the factory.
 			channel.setDestroyMethodName(null);
+			channel.setDependsOn(RegisteredChannelClients.BEAN_NAME);
 			registry.registerBeanDefinition(beanName, channel);
 		}
 	}

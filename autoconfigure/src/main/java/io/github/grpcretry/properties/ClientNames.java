@@ -74,6 +74,20 @@ public final class ClientNames {
 	}
 
 	/**
+	 * The first way a client's name is written, with the first property written that way.
+	 * @param name the client's name, one of {@link #names()}
+	 * @return the spelling
+	 * @throws IllegalArgumentException if no client has that name
+	 */
+	public Spelling spelling(String name) {
+		List<Spelling> spellings = this.clients.get(name);
+		if (spellings == null) {
+			throw new IllegalArgumentException("No client named '" + name + "' under " + GrpcClientsProperties.CLIENTS);
+		}
+		return spellings.get(0);
+	}
+
+	/**
 	 * The clients whose name is written in more than one way, each with one property per spelling.
 	 * @return the spellings of each client named more than one way, empty when every client has one spelling
 	 */
