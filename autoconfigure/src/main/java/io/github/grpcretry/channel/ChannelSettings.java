@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * What a client's channel is built with, as handed to grpc-java: what operations tools report about the client.
  *
- * @param target the client's address as configured
+ * @param target the client's address as configured, its credentials masked ({@link TargetCredentials})
  * @param negotiationType {@code tls} or {@code plaintext}
  * @param sslBundle the name of the client's SSL bundle, never its material; {@code null} without one
  * @param loadBalancingPolicy the policy handed to grpc-java; {@code null} for an in-process address, which takes none
@@ -15,5 +15,10 @@ import org.jspecify.annotations.Nullable;
  */
 public record ChannelSettings(String target, String negotiationType, @Nullable String sslBundle,
 		@Nullable String loadBalancingPolicy, Map<String, Object> serviceConfig) {
+
+	public ChannelSettings {
+		// Only operations tools read these settings, and they show them to people.
+		target = TargetCredentials.masked(target);
+	}
 
 }

@@ -69,10 +69,15 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
 	 * and name resolution share.
 	 * @param backend {@code host:port}, an IPv6 host in brackets
 	 * @return the backend, not resolved yet
-	 * @throws IllegalArgumentException if it is no {@code host:port} with a port from 1 to 65535
+	 * @throws IllegalArgumentException if it is no {@code host:port} with a port from 1 to 65535, or holds
+	 * user-info ({@code user:pw@host:port}), which no backend can resolve with and which grpc-java would log
 	 */
 	public static InetSocketAddress backend(String backend) {
 		String hostAndPort = backend.trim();
+		if (hostAndPort.indexOf('@') >= 0) {
+			throw new IllegalArgumentException("'" + TargetCredentials.masked(hostAndPort)
+					+ "' holds user-info, which a static backend cannot use and grpc-java would log with the target");
+		}
 		int colon = hostAndPort.lastIndexOf(':');
 		int port = (colon > 0) ? port(hostAndPort.substring(colon + 1)) : -1;
 		if (port < 1 || port > 65535) {

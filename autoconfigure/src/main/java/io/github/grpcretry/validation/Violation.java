@@ -1,12 +1,14 @@
 package io.github.grpcretry.validation;
 
+import io.github.grpcretry.channel.TargetCredentials;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One invalid property: where it is, what it holds, which rule it breaks and how to fix it.
  *
  * @param property full property path, such as {@code grpc.clients.echo.method-config[0].retry-policy.max-attempts}
- * @param value the value as written, or {@code null} when the property is missing
+ * @param value the value as written, or {@code null} when the property is missing; the user-info of anything that
+ * reads as a gRPC target masked ({@link TargetCredentials}), since a failure report is shown and logged
  * @param origin where the value comes from, such as {@code class path resource [application.yml] - 9:27}, when
  * known
  * @param problem the rule the value breaks
@@ -14,6 +16,11 @@ import org.jspecify.annotations.Nullable;
  */
 public record Violation(String property, @Nullable String value, @Nullable String origin, String problem,
 		String fix) {
+
+	public Violation {
+		// Every value, not only an address's: a misspelt key holding a target is reported too.
+		value = (value != null) ? TargetCredentials.masked(value) : null;
+	}
 
 	/**
 	 * Creates a violation whose origin is not known yet.

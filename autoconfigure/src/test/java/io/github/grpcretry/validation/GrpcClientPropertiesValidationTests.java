@@ -66,6 +66,9 @@ class GrpcClientPropertiesValidationTests {
 				argumentSet("static:// backend ports are in range",
 						retrying().with(CLIENT + "address", "static://127.0.0.1:50051,127.0.0.1:70000"),
 						CLIENT + "address", "static://127.0.0.1:50051,127.0.0.1:70000"),
+				argumentSet("static:// backends hold no user-info, shown masked",
+						retrying().with(CLIENT + "address", "static://127.0.0.1:50051,admin:s3cret@127.0.0.1:50052"),
+						CLIENT + "address", "static://127.0.0.1:50051,****@127.0.0.1:50052"),
 				argumentSet("ssl.bundle is rejected with plaintext", retrying().with(CLIENT + "ssl.bundle", "client"),
 						CLIENT + "ssl.bundle", "client"),
 				argumentSet("ssl.bundle must name a bundle",
@@ -429,6 +432,25 @@ class GrpcClientPropertiesValidationTests {
 			.contains("Value:    \"1\"")
 			.contains("Reason:   must be at least 2")
 			.contains("grpc.clients.echo.method-config[0].retry-policy.max-attempts: set it to 2 or more");
+	}
+
+	@Test
+	void failureReportShowsNoCredentialOfAnAddress(CapturedOutput output) {
+		SpringApplicationBuilder application = new SpringApplicationBuilder(EmptyConfig.class)
+			.web(WebApplicationType.NONE)
+			.properties("spring.main.banner-mode=off")
+			.properties(retrying().with(CLIENT + "address", "static://admin:s3cret-token@127.0.0.1")
+				.with(CLIENT + "adress", "dns://admin:s3cret-token@127.0.0.1:53/backend:443")
+				.pairs());
+		assertThatException().isThrownBy(() -> application.run())
+			.satisfies((failure) -> assertThat(invalidProperties(failure)).hasMessageNotContaining("s3cret-token"));
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains("Property: grpc.clients.echo.address")
+			.contains("Value:    \"static://****@127.0.0.1\"")
+			.contains("Property: grpc.clients.echo.adress")
+			.contains("Value:    \"dns://****@127.0.0.1:53/backend:443\"")
+			.doesNotContain("s3cret-token")
+			.doesNotContain("admin:");
 	}
 
 	private static UserProperties retrying() {

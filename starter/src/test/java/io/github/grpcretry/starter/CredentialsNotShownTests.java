@@ -1,0 +1,133 @@
+package io.github.grpcretry.starter;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
+
+import com.jayway.jsonpath.JsonPath;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * Credentials in a client's address, as an operator meets them in a web application with the actuator: masked in
+ * {@code /actuator/grpcclients}, in each client's entry, in {@code /actuator/health} details (Boot 3.5's contributor
+ * and Boot 4's) and in what the application logs while its calls fail, on each Spring Boot line.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class CredentialsNotShownTests {
+
+	private static final String SECRET = "s3cret-token";
+
+	private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+	private static final MethodDescriptor<byte[], byte[]> ECHO = MethodDescriptor.<byte[], byte[]>newBuilder()
+		.setType(MethodDescriptor.MethodType.UNARY)
+		.setFullMethodName("echo.Echo/UnaryEcho")
+		.setRequestMarshaller(new BytesMarshaller())
+		.setResponseMarshaller(new BytesMarshaller())
+		.build();
+
+	@Test
+	void noCredentialOfAnAddressShowsInTheEndpointHealthOrLogs(CapturedOutput output) throws Exception {
+		int deadPort = freePort();
+		try (ConfigurableApplicationContext context = start("dns://admin:" + SECRET + "@127.0.0.1:53/127.0.0.1:" + deadPort,
+				"admin:" + SECRET + "@127.0.0.1:" + deadPort)) {
+			for (String client : new String[] { "dns", "bare" }) {
+				ManagedChannel channel = context.getBean(client + "ManagedChannel", ManagedChannel.class);
+				assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(() -> call(channel));
+			}
+
+			String clients = get(context, "/actuator/grpcclients");
+			assertThat((String) JsonPath.read(clients, "$.clients.dns.target"))
+				.isEqualTo("dns://****@127.0.0.1:53/127.0.0.1:" + deadPort);
+			assertThat((String) JsonPath.read(clients, "$.clients.bare.target")).isEqualTo("****@127.0.0.1:" + deadPort);
+			String one = get(context, "/actuator/grpcclients/dns");
+			assertThat((String) JsonPath.read(one, "$.target")).isEqualTo("dns://****@127.0.0.1:53/127.0.0.1:" + deadPort);
+			String health = get(context, "/actuator/health");
+			assertThat((String) JsonPath.read(health, "$.components.grpcClients.components.dns.details.target"))
+				.isEqualTo("dns://****@127.0.0.1:53/127.0.0.1:" + deadPort);
+			for (String body : new String[] { clients, one, health }) {
+				assertThat(body).doesNotContain(SECRET).doesNotContain("admin");
+			}
+		}
+		assertThat(output).doesNotContain(SECRET);
+	}
+
+	private static ConfigurableApplicationContext start(String dns, String bare) {
+		return new SpringApplicationBuilder(Application.class).web(WebApplicationType.SERVLET)
+			.properties("server.port=0", "management.endpoint.health.show-details=always",
+					"management.endpoints.web.exposure.include=health,grpcclients", "grpc.clients.dns.address=" + dns,
+					"grpc.clients.bare.address=" + bare, "grpc.clients.dns.negotiation-type=plaintext",
+					"grpc.clients.bare.negotiation-type=plaintext")
+			.run();
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+	private static void call(ManagedChannel channel) {
+		ClientCalls.blockingUnaryCall(channel, ECHO, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+				new byte[0]);
+	}
+
+	private static String get(ConfigurableApplicationContext context, String path)
+			throws IOException, InterruptedException {
+		// Set by Spring Boot on every line once the web server started, wherever its web server types live.
+		int port = context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
+		return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+				HttpResponse.BodyHandlers.ofString())
+			.body();
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration
+	static class Application {
+
+	}
+
+	private static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
+
+		@Override
+		public InputStream stream(byte[] value) {
+			return new ByteArrayInputStream(value);
+		}
+
+		@Override
+		public byte[] parse(InputStream stream) {
+			try {
+				return stream.readAllBytes();
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+		}
+
+	}
+
+}
