@@ -165,7 +165,7 @@ class SpringBootServiceConfigValidationTests {
 				assertThat(context).hasFailed();
 				FailureAnalysis analysis = new InvalidGrpcClientPropertiesFailureAnalyzer()
 					.analyze(context.getStartupFailure());
-				// PerAttemptReceiveTimeoutTests proves against grpc-java that it does not cut a hung attempt off.
+				// GrpcJavaLimitsTests proves against grpc-java that it does not cut a hung attempt off.
 				assertThat(analysis.getDescription()).contains("Property: " + RETRY + "per-attempt-receive-timeout")
 					.contains("grpc-java issue 12919");
 				assertThat(analysis.getAction()).contains(RETRY + "per-attempt-receive-timeout: remove it")
