@@ -1,9 +1,14 @@
 package io.github.grpcretry.autoconfigure;
 
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
 import io.github.grpcretry.actuate.ClientFigures;
 import io.github.grpcretry.actuate.GrpcClientsView;
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.channel.GrpcChannelFactory;
+import io.github.grpcretry.channel.RetryServiceConfigCustomizer;
 import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
 import io.github.grpcretry.properties.GrpcClientsProperties;
 import io.github.grpcretry.properties.ServiceConfigDurationConverter;
@@ -12,6 +17,7 @@ import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -65,15 +71,29 @@ public final class GrpcRetryAutoConfiguration {
 	}
 
 	// Not replaceable: the channel beans are made by this bean, by name, and it verifies the properties first.
-	// RetryChannelBuilderCustomizer beans are the way to change how channels are built.
+	// RetryChannelBuilderCustomizer and RetryServiceConfigCustomizer beans are the way to change the channels.
 	@Bean(name = CHANNEL_FACTORY_BEAN_NAME, destroyMethod = "close")
 	GrpcChannelFactory grpcChannelFactory(GrpcClientsProperties properties, Environment environment,
-			ObjectProvider<SslBundles> sslBundles, ObjectProvider<RetryChannelBuilderCustomizer> customizers) {
+			ObjectProvider<SslBundles> sslBundles, ObjectProvider<RetryChannelBuilderCustomizer> customizers,
+			ObjectProvider<RetryServiceConfigCustomizer> serviceConfigCustomizers, ListableBeanFactory beanFactory) {
 		SslBundles bundles = sslBundles.getIfAvailable();
 		GrpcClientPropertiesVerifier.verify(properties, environment,
 				(name) -> bundles != null && bundles.getBundleNames().contains(name));
 		return new GrpcChannelFactory(properties, (name) -> bundles.getBundle(name),
-				customizers.orderedStream().toList());
+				customizers.orderedStream().toList(), serviceConfigCustomizers.orderedStream().toList(),
+				customizerNames(beanFactory));
+	}
+
+	// A failure names a customizer by its bean name: the class of a lambda says little.
+	private static Function<Object, String> customizerNames(ListableBeanFactory beanFactory) {
+		Map<Object, String> names = new IdentityHashMap<>();
+		beanFactory.getBeansOfType(RetryChannelBuilderCustomizer.class).forEach((name, bean) -> names.put(bean, name));
+		beanFactory.getBeansOfType(RetryServiceConfigCustomizer.class).forEach((name, bean) -> names.put(bean, name));
+		return (customizer) -> {
+			String name = names.get(customizer);
+			String type = customizer.getClass().getName();
+			return (name != null) ? "bean '" + name + "' (" + type + ")" : type;
+		};
 	}
 
 	@Bean

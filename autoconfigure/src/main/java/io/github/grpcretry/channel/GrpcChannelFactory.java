@@ -56,6 +56,11 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	private final List<RetryChannelBuilderCustomizer> customizers;
 
+	private final List<RetryServiceConfigCustomizer> serviceConfigCustomizers;
+
+	// Names a customizer in a start-up failure: its bean name and class in a Spring context.
+	private final Function<Object, String> customizerNames;
+
 	private final List<BuiltChannel> channels = new ArrayList<>();
 
 	// Computed once per client, so that what operations report is the very map grpc-java was handed.
@@ -68,16 +73,35 @@ public class GrpcChannelFactory implements AutoCloseable {
 	private boolean closed;
 
 	/**
-	 * Creates a factory.
+	 * Creates a factory without service-config customizers, whose builder customizers are named by their class.
 	 * @param properties the clients' properties, already validated
 	 * @param sslBundles finds an SSL bundle by name
 	 * @param customizers called for every client's builder, in order, before it is built
 	 */
 	public GrpcChannelFactory(GrpcClientsProperties properties, Function<String, SslBundle> sslBundles,
 			List<RetryChannelBuilderCustomizer> customizers) {
+		this(properties, sslBundles, customizers, List.of(), (customizer) -> customizer.getClass().getName());
+	}
+
+	/**
+	 * Creates a factory and amends every client's service config with the service-config customizers at once, so
+	 * that an amendment grpc-java would refuse fails here, also for a channel built later.
+	 * @param properties the clients' properties, already validated
+	 * @param sslBundles finds an SSL bundle by name
+	 * @param customizers called for every client's builder, in order, before it is built
+	 * @param serviceConfigCustomizers called for every client's service config, in order
+	 * @param customizerNames names a customizer of either kind in a start-up failure
+	 * @throws InvalidChannelCustomizationException if a service-config customizer's amendment is refused
+	 */
+	public GrpcChannelFactory(GrpcClientsProperties properties, Function<String, SslBundle> sslBundles,
+			List<RetryChannelBuilderCustomizer> customizers,
+			List<RetryServiceConfigCustomizer> serviceConfigCustomizers, Function<Object, String> customizerNames) {
 		this.properties = properties;
 		this.sslBundles = sslBundles;
 		this.customizers = List.copyOf(customizers);
+		this.serviceConfigCustomizers = List.copyOf(serviceConfigCustomizers);
+		this.customizerNames = customizerNames;
+		properties.clients().keySet().forEach(this::settings);
 	}
 
 	/**
@@ -93,11 +117,19 @@ public class GrpcChannelFactory implements AutoCloseable {
 		}
 		ChannelSettings settings = settings(clientName);
 		ManagedChannelBuilder<?> builder = newBuilder(client);
-		applyServiceConfig(client, settings, builder);
+		applyLoadBalancingPolicy(settings, builder);
 		applyChannelSettings(client, builder);
+		// Customizers get a builder that refuses what would drop the service config; it is applied after them.
+		int largestMaxAttempts = ServiceConfigMapper.largestMaxAttempts(settings.serviceConfig());
+		GuardedChannelBuilder guarded = new GuardedChannelBuilder(builder, clientName, client.serviceConfigLookup(),
+				largestMaxAttempts, this.customizerNames);
 		for (RetryChannelBuilderCustomizer customizer : this.customizers) {
-			customizer.customize(clientName, builder);
+			guarded.customizedBy(customizer);
+			customizer.customize(clientName, guarded);
 		}
+		applyServiceConfig(client, settings, builder);
+		builder.maxRetryAttempts(attemptsCap(guarded.retryAttemptsCap(), largestMaxAttempts));
+		builder.maxHedgedAttempts(attemptsCap(guarded.hedgedAttemptsCap(), largestMaxAttempts));
 		ManagedChannel channel = builder.build();
 		this.channelsByClient.put(clientName, channel);
 		if (!add(new BuiltChannel(clientName, channel, client.shutdownGracePeriod()))) {
@@ -127,7 +159,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 		if (client == null) {
 			return null;
 		}
-		return this.settings.computeIfAbsent(clientName, (name) -> describe(client));
+		return this.settings.computeIfAbsent(clientName, (name) -> describe(name, client));
 	}
 
 	/**
@@ -139,13 +171,19 @@ public class GrpcChannelFactory implements AutoCloseable {
 		return this.channelsByClient.get(clientName);
 	}
 
-	private static ChannelSettings describe(ClientProperties client) {
+	private ChannelSettings describe(String clientName, ClientProperties client) {
 		String negotiationType = client.negotiationType().name().toLowerCase(Locale.ROOT);
 		String sslBundle = (client.negotiationType() == NegotiationType.TLS) ? client.ssl().bundle() : null;
 		// An in-process address is a single direct address, for which grpc-java forbids a load-balancing policy.
 		String loadBalancingPolicy = isInProcess(client) ? null : client.loadBalancingPolicy().policyName();
-		return new ChannelSettings(client.address(), negotiationType, sslBundle, loadBalancingPolicy,
-				ServiceConfigMapper.toServiceConfig(client));
+		Map<String, Object> serviceConfig = ServiceConfigAmendments.amend(clientName,
+				ServiceConfigMapper.toServiceConfig(client), this.serviceConfigCustomizers, this.customizerNames,
+				(amended) -> {
+					ManagedChannelBuilder<?> probe = newBuilder(client).enableRetry();
+					raiseAttemptCaps(probe, ServiceConfigMapper.largestMaxAttempts(amended));
+					return probe;
+				});
+		return new ChannelSettings(client.address(), negotiationType, sslBundle, loadBalancingPolicy, serviceConfig);
 	}
 
 	private boolean add(BuiltChannel channel) {
@@ -200,10 +238,17 @@ public class GrpcChannelFactory implements AutoCloseable {
 		if (!settings.serviceConfig().isEmpty()) {
 			builder.defaultServiceConfig(settings.serviceConfig());
 		}
-		raiseAttemptCaps(builder, ServiceConfigMapper.largestMaxAttempts(client));
+	}
+
+	private static void applyLoadBalancingPolicy(ChannelSettings settings, ManagedChannelBuilder<?> builder) {
 		if (settings.loadBalancingPolicy() != null) {
 			builder.defaultLoadBalancingPolicy(settings.loadBalancingPolicy());
 		}
+	}
+
+	// A cap a customizer asked for (never below the largest max-attempts), else grpc-java's own, raised if need be.
+	private static int attemptsCap(int customized, int largestMaxAttempts) {
+		return (customized > 0) ? customized : Math.max(largestMaxAttempts, GRPC_DEFAULT_MAX_ATTEMPTS);
 	}
 
 	/**

@@ -91,6 +91,33 @@ public final class ServiceConfigMapper {
 	}
 
 	/**
+	 * The largest {@code maxAttempts} of any retry or hedging policy of a service config as grpc-java takes it, such as
+	 * one a customizer amended, which the channel's attempt cap must reach for the policy to be honoured.
+	 * @param serviceConfig the service config
+	 * @return the largest maximum, or 0 when no policy sets one
+	 */
+	public static int largestMaxAttempts(Map<String, ?> serviceConfig) {
+		int largest = 0;
+		if (serviceConfig.get("methodConfig") instanceof List<?> methodConfigs) {
+			for (Object methodConfig : methodConfigs) {
+				if (methodConfig instanceof Map<?, ?> entry) {
+					largest = Math.max(largest, maxAttempts(entry.get("retryPolicy")));
+					largest = Math.max(largest, maxAttempts(entry.get("hedgingPolicy")));
+				}
+			}
+		}
+		return largest;
+	}
+
+	private static int maxAttempts(@Nullable Object policy) {
+		if (policy instanceof Map<?, ?> map && map.get("maxAttempts") instanceof Number maxAttempts) {
+			// Saturated to an int; a value that is no whole number fails grpc-java's parsing of the config anyway.
+			return (int) Math.min(Math.ceil(maxAttempts.doubleValue()), Integer.MAX_VALUE);
+		}
+		return 0;
+	}
+
+	/**
 	 * Writes a duration the way protobuf's JSON mapping does, exactly: {@code 50ms} is {@code "0.05s"}.
 	 * @param duration the duration
 	 * @return decimal seconds followed by {@code s}

@@ -1,6 +1,5 @@
 package io.github.grpcretry.springgrpc;
 
-import java.util.List;
 import java.util.Map;
 
 import io.github.grpcretry.serviceconfig.ServiceConfigMapper;
@@ -8,13 +7,13 @@ import io.github.grpcretry.serviceconfig.ServiceConfigMapper;
 import org.springframework.boot.grpc.client.autoconfigure.GrpcClientDefaultServiceConfigCustomizer;
 import org.springframework.boot.grpc.client.autoconfigure.GrpcClientProperties;
 import org.springframework.boot.grpc.client.autoconfigure.ServiceConfig;
-import org.springframework.boot.grpc.client.autoconfigure.ServiceConfig.MethodConfig;
 
 /**
  * Replaces the method configs and retry throttling that Spring Boot 4.1 renders from a channel's typed service config
  * with the starter's exact rendering of the same config: Spring Boot 4.1.0 writes 50ms as {@code "0.50000000s"}
  * (500ms), and drops an entry without name, which gRPC would take as the channel's default. Load balancing and health
- * checking stay as Spring Boot renders them.
+ * checking stay as Spring Boot renders them. A per-attempt receive timeout never gets here: it is refused at start-up
+ * ({@code SpringBootServiceConfigVerifier}).
  */
 final class ExactServiceConfigCustomizer implements GrpcClientDefaultServiceConfigCustomizer {
 
@@ -33,27 +32,9 @@ final class ExactServiceConfigCustomizer implements GrpcClientDefaultServiceConf
 		Map<String, Object> exact = ServiceConfigMapper.toServiceConfig(
 				SpringBootServiceConfigs.methodConfigs(serviceConfig),
 				SpringBootServiceConfigs.retryThrottling(serviceConfig));
-		addPerAttemptReceiveTimeouts(serviceConfig, exact);
 		defaultServiceConfig.remove("methodConfig");
 		defaultServiceConfig.remove("retryThrottling");
 		defaultServiceConfig.putAll(exact);
-	}
-
-	// The starter's own properties have no per-attempt receive timeout; Spring Boot's do, and it must not be lost.
-	@SuppressWarnings("unchecked")
-	private static void addPerAttemptReceiveTimeouts(ServiceConfig serviceConfig, Map<String, Object> exact) {
-		List<MethodConfig> methodConfigs = serviceConfig.method();
-		if (methodConfigs == null) {
-			return;
-		}
-		List<Map<String, Object>> rendered = (List<Map<String, Object>>) exact.get("methodConfig");
-		for (int i = 0; i < methodConfigs.size(); i++) {
-			MethodConfig.RetryPolicy retry = methodConfigs.get(i).retry();
-			if (retry != null && retry.perAttemptReceiveTimeout() != null) {
-				Map<String, Object> retryPolicy = (Map<String, Object>) rendered.get(i).get("retryPolicy");
-				retryPolicy.put("perAttemptRecvTimeout", ServiceConfigMapper.seconds(retry.perAttemptReceiveTimeout()));
-			}
-		}
 	}
 
 }

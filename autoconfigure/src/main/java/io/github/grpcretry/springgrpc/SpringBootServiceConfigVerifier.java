@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.github.grpcretry.serviceconfig.StatusCodes;
+import io.github.grpcretry.serviceconfig.UnenforcedSettings;
 import io.github.grpcretry.validation.GrpcClientPropertiesValidator;
 import io.github.grpcretry.validation.GrpcClientPropertiesVerifier;
 import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
@@ -28,6 +29,7 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyN
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form;
 import org.springframework.boot.context.properties.source.MutuallyExclusiveConfigurationPropertiesException;
 import org.springframework.boot.grpc.client.autoconfigure.ServiceConfig;
+import org.springframework.boot.grpc.client.autoconfigure.ServiceConfig.MethodConfig;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.env.Environment;
@@ -37,7 +39,8 @@ import org.springframework.util.Assert;
  * Checks the typed service config of every Spring Boot 4.1 gRPC channel
  * ({@code spring.grpc.client.channel.<name>.service-config}) by the starter's validation rules, before any bean is
  * created, and fails start-up with an {@link InvalidGrpcClientPropertiesException} that names Spring Boot's property
- * paths. A value Spring Boot cannot bind is reported the same way, and the other channels are still checked.
+ * paths. A value Spring Boot cannot bind is reported the same way, and the other channels are still checked; so is a
+ * {@code per-attempt-receive-timeout}, which grpc-java parses but never enforces ({@link UnenforcedSettings}).
  */
 final class SpringBootServiceConfigVerifier implements BeanFactoryPostProcessor, EnvironmentAware {
 
@@ -67,13 +70,30 @@ final class SpringBootServiceConfigVerifier implements BeanFactoryPostProcessor,
 			// A channel with a value that could not be bound has lost part of its config: checking the rest would
 			// report what is missing only because of that value.
 			if (serviceConfig != null && !failures.channels.contains(name)) {
-				violations.addAll(GrpcClientPropertiesValidator.validateServiceConfig(
-						CHANNELS + "." + name + ".service-config", ServiceConfigKeys.SPRING_BOOT,
-						SpringBootServiceConfigs.methodConfigs(serviceConfig),
+				String path = CHANNELS + "." + name + ".service-config";
+				violations.addAll(GrpcClientPropertiesValidator.validateServiceConfig(path,
+						ServiceConfigKeys.SPRING_BOOT, SpringBootServiceConfigs.methodConfigs(serviceConfig),
 						SpringBootServiceConfigs.retryThrottling(serviceConfig)));
+				violations.addAll(perAttemptReceiveTimeouts(path, serviceConfig));
 			}
 		});
 		GrpcClientPropertiesVerifier.failOn(violations, environment);
+	}
+
+	// The one key of Spring Boot's that the starter's model has no place for, because grpc-java ignores it.
+	private static List<Violation> perAttemptReceiveTimeouts(String path, ServiceConfig serviceConfig) {
+		List<Violation> violations = new ArrayList<>();
+		List<MethodConfig> methodConfigs = (serviceConfig.method() != null) ? serviceConfig.method() : List.of();
+		for (int i = 0; i < methodConfigs.size(); i++) {
+			MethodConfig.RetryPolicy retry = methodConfigs.get(i).retry();
+			if (retry != null && retry.perAttemptReceiveTimeout() != null) {
+				String entry = path + ".method[" + i + "]";
+				violations.add(Violation.of(entry + ".retry.per-attempt-receive-timeout",
+						retry.perAttemptReceiveTimeout(), UnenforcedSettings.PER_ATTEMPT_RECV_TIMEOUT_PROBLEM,
+						UnenforcedSettings.perAttemptRecvTimeoutFix(entry + ".timeout")));
+			}
+		}
+		return violations;
 	}
 
 	/**

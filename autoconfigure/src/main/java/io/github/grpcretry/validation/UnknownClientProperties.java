@@ -8,11 +8,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import io.github.grpcretry.properties.ClientProperties;
 import io.github.grpcretry.properties.GrpcClientsProperties;
+import io.github.grpcretry.properties.RetryPolicyProperties;
+import io.github.grpcretry.serviceconfig.UnenforcedSettings;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
@@ -24,7 +27,8 @@ import org.springframework.boot.context.properties.source.IterableConfigurationP
 /**
  * Finds properties under {@code grpc.clients} that name no property of a client, such as a misspelt
  * {@code retry-polcy} or {@code name[0].metod}: left alone, such a key would silently leave a client without retries,
- * or turn a one-method entry into a service-wide one. Every key is walked through the property records, in each
+ * or turn a one-method entry into a service-wide one. A retry policy's per-attempt receive timeout, which grpc-java
+ * would ignore ({@link UnenforcedSettings}), is reported with that reason. Every key is walked through the property records, in each
  * source on its own, so that list elements another source overrides are not taken for misspellings. Only
  * {@code grpc.clients} is checked, so other libraries' {@code grpc.*} properties are never reported.
  */
@@ -32,6 +36,10 @@ public final class UnknownClientProperties {
 
 	private static final ConfigurationPropertyName CLIENTS = ConfigurationPropertyName
 		.of(GrpcClientsProperties.CLIENTS);
+
+	// Spring Boot 4.1's name and grpc-java's: not a misspelling, but a setting grpc-java would ignore.
+	private static final Set<String> PER_ATTEMPT_RECV_TIMEOUT_KEYS = Set.of("perattemptreceivetimeout",
+			"perattemptrecvtimeout");
 
 	private static final int CLIENT_PROPERTY_START = CLIENTS.getNumberOfElements() + 1;
 
@@ -75,6 +83,12 @@ public final class UnknownClientProperties {
 	private static Violation violation(ConfigurationProperty property, UnknownKey key) {
 		Object value = property.getValue();
 		String origin = (property.getOrigin() != null) ? property.getOrigin().toString() : null;
+		if (key.owner() == RetryPolicyProperties.class && PER_ATTEMPT_RECV_TIMEOUT_KEYS.contains(key.uniform())) {
+			String entry = property.getName().getParent().getParent().toString();
+			return new Violation(property.getName().toString(), (value != null) ? value.toString() : null, origin,
+					UnenforcedSettings.PER_ATTEMPT_RECV_TIMEOUT_PROBLEM,
+					UnenforcedSettings.perAttemptRecvTimeoutFix(entry + ".timeout"));
+		}
 		return new Violation(property.getName().toString(), (value != null) ? value.toString() : null, origin,
 				"is not a property of a gRPC client, so it would be ignored",
 				"check the spelling of '" + key.key() + "'; the keys there are " + keys(key.owner()));
@@ -90,11 +104,11 @@ public final class UnknownClientProperties {
 			String element = name.getElement(i, Form.ORIGINAL);
 			if (leaf != null) {
 				// A key below a plain value, such as address.host, binds to nothing.
-				return new UnknownKey(leaf + "." + element, type);
+				return new UnknownKey(leaf + "." + element, "", type);
 			}
 			Component component = COMPONENTS.get(type).get(name.getElement(i, Form.UNIFORM));
 			if (component == null) {
-				return new UnknownKey(element, type);
+				return new UnknownKey(element, name.getElement(i, Form.UNIFORM), type);
 			}
 			Class<?> recordType = component.recordType();
 			if (recordType != null) {
@@ -122,7 +136,7 @@ public final class UnknownClientProperties {
 			.collect(Collectors.joining(", "));
 	}
 
-	private record UnknownKey(String key, Class<?> owner) {
+	private record UnknownKey(String key, String uniform, Class<?> owner) {
 	}
 
 	/** A property of a record: {@code recordType} when it holds a record or a list of them, else a plain value. */

@@ -35,7 +35,6 @@ class ExactServiceConfigCustomizerTests {
 				SERVICE_CONFIG + "method[0].retry.initial-backoff=50ms",
 				SERVICE_CONFIG + "method[0].retry.max-backoff=1s",
 				SERVICE_CONFIG + "method[0].retry.backoff-multiplier=2",
-				SERVICE_CONFIG + "method[0].retry.per-attempt-receive-timeout=10ms",
 				SERVICE_CONFIG + "method[0].retry.retryable-status-codes=unavailable",
 				SERVICE_CONFIG + "method[0].timeout=2500ms", SERVICE_CONFIG + "retrythrottling.max-tokens=10",
 				SERVICE_CONFIG + "retrythrottling.token-ratio=0.1",
@@ -47,8 +46,7 @@ class ExactServiceConfigCustomizerTests {
 				assertThat(handedToGrpcJava).containsEntry("methodConfig", List.of(Map.of("name", List.of(Map.of()),
 						"timeout", "2.5s", "retryPolicy",
 						Map.of("maxAttempts", 4.0, "initialBackoff", "0.05s", "maxBackoff", "1s", "backoffMultiplier",
-								2.0, "retryableStatusCodes", List.of("UNAVAILABLE"), "perAttemptRecvTimeout",
-								"0.01s"))))
+								2.0, "retryableStatusCodes", List.of("UNAVAILABLE")))))
 					.containsEntry("retryThrottling", Map.of("maxTokens", 10.0, "tokenRatio", 0.1))
 					.containsEntry("loadBalancingConfig", springBoots.get("loadBalancingConfig"))
 					.containsEntry("healthCheckConfig", springBoots.get("healthCheckConfig"))

@@ -105,7 +105,10 @@ class SpringBootServiceConfigValidationTests {
 				argumentSet("retrythrottling token-ratio is required", throttled().without(THROTTLING + "token-ratio"),
 						THROTTLING + "token-ratio", NOT_SET),
 				argumentSet("a duration Spring Boot cannot bind", retrying().with(ENTRY + "timeout", "5 sec"),
-						ENTRY + "timeout", "5 sec"));
+						ENTRY + "timeout", "5 sec"),
+				argumentSet("per-attempt-receive-timeout, which grpc-java 1.83 parses but never enforces",
+						retrying().with(RETRY + "per-attempt-receive-timeout", "1s"),
+						RETRY + "per-attempt-receive-timeout", "1s"));
 	}
 
 	@ParameterizedTest
@@ -135,7 +138,6 @@ class SpringBootServiceConfigValidationTests {
 							.with(ENTRY + "wait-for-ready", "true")
 							.with(ENTRY + "max-request-message", "1MB")
 							.with(ENTRY + "max-response-message", "4MB")
-							.with(RETRY + "per-attempt-receive-timeout", "1s")
 							.with(CHANNEL + "user-agent", "validation-tests")
 							.with(CHANNEL + "default.deadline", "5s")
 							.with(SERVICE_CONFIG + "loadbalancing[0].pickfirst.shuffle-address-list", "true")
@@ -153,6 +155,21 @@ class SpringBootServiceConfigValidationTests {
 				assertThat(analysis.getAction())
 					.contains(RETRY + "retryable-status-codes: write code names such as UNAVAILABLE")
 					.contains(StatusCodes.ALL_NAMES);
+			});
+	}
+
+	@Test
+	void perAttemptReceiveTimeoutIsRefusedWithTheReasonAndTheFix() {
+		this.contextRunner.withPropertyValues(retrying().with(RETRY + "per-attempt-receive-timeout", "100ms").pairs())
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = new InvalidGrpcClientPropertiesFailureAnalyzer()
+					.analyze(context.getStartupFailure());
+				// GrpcJavaLimitsTests proves against grpc-java that it does not cut a hung attempt off.
+				assertThat(analysis.getDescription()).contains("Property: " + RETRY + "per-attempt-receive-timeout")
+					.contains("grpc-java issue 12919");
+				assertThat(analysis.getAction()).contains(RETRY + "per-attempt-receive-timeout: remove it")
+					.contains(ENTRY + "timeout");
 			});
 	}
 

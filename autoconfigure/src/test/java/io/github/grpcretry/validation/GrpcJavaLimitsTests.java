@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * Every limit in {@link GrpcJavaLimits} is what grpc-java 1.83 really does: each test hands grpc-java's own code the
@@ -211,6 +212,47 @@ class GrpcJavaLimitsTests {
 				channel.shutdownNow();
 			}
 		}
+	}
+
+	@Test
+	void grpcJavaParsesPerAttemptRecvTimeoutButNeitherCutsAHungAttemptOffNorRetriesIt() {
+		String name = "limits-" + UUID.randomUUID();
+		Duration perAttempt = Duration.ofMillis(100);
+		// The first attempt hangs past the call's deadline; any later attempt is answered at once.
+		try (EchoTestServer server = EchoTestServer.inProcess(name,
+				(n) -> (n == 1) ? new Answer(Status.Code.OK, Duration.ofSeconds(5)) : Answer.ok())) {
+			// grpc-java reads the key: a negative one makes the whole service config invalid.
+			assertThatIllegalStateException()
+				.isThrownBy(() -> InProcessChannelBuilder.forName(name)
+					.defaultServiceConfig(perAttemptRecvTimeout("-1s"))
+					.enableRetry()
+					.build())
+				.withMessageContaining("perAttemptRecvTimeout cannot be negative");
+			ManagedChannel channel = InProcessChannelBuilder.forName(name)
+				.defaultServiceConfig(perAttemptRecvTimeout(ServiceConfigMapper.seconds(perAttempt)))
+				.enableRetry()
+				.build();
+			try {
+				// Enforced (gRFC A6), the attempt would be cancelled after 100ms and retried, and the call succeed.
+				assertThatExceptionOfType(StatusRuntimeException.class)
+					.isThrownBy(() -> EchoGrpc.newBlockingStub(channel)
+						.withDeadlineAfter(perAttempt.multipliedBy(10).toMillis(), TimeUnit.MILLISECONDS)
+						.unaryEcho(EchoRequest.newBuilder().setMessage("hung").build()))
+					.satisfies((ex) -> assertThat(ex.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+				assertThat(server.requestCount()).isOne();
+			}
+			finally {
+				channel.shutdownNow();
+			}
+		}
+	}
+
+	private static Map<String, ?> perAttemptRecvTimeout(String timeout) {
+		Map<String, Object> retryPolicy = Map.of("maxAttempts", 3.0, "initialBackoff", "0.01s", "maxBackoff", "0.01s",
+				"backoffMultiplier", 1.0, "retryableStatusCodes", List.of("CANCELLED", "DEADLINE_EXCEEDED", "UNAVAILABLE"),
+				"perAttemptRecvTimeout", timeout);
+		return Map.of("methodConfig",
+				List.of(Map.of("name", List.of(Map.of("service", "echo.Echo")), "retryPolicy", retryPolicy)));
 	}
 
 	private static long parsedNanos(Duration duration) {

@@ -38,6 +38,21 @@ class UnknownClientPropertiesTests {
 	}
 
 	@Test
+	void perAttemptReceiveTimeoutIsRefusedAsASettingGrpcJavaDoesNotEnforceNotAsAMisspelling() {
+		// Spring Boot 4.1's key and grpc-java's, as a user coming from either would write them.
+		this.contextRunner.withPropertyValues("grpc.clients.echo.address=localhost:50052",
+				ENTRY + "name[0].service=echo.Echo", ENTRY + "retry-policy.max-attempts=4",
+				ENTRY + "retry-policy.initial-backoff=.01s", ENTRY + "retry-policy.max-backoff=.01s",
+				ENTRY + "retry-policy.backoff-multiplier=1.0", ENTRY + "retry-policy.retryable-status-codes=UNAVAILABLE",
+				ENTRY + "retry-policy.per-attempt-receive-timeout=1s", ENTRY + "retry-policy.per-attempt-recv-timeout=1s")
+			.run((context) -> assertThat(violations(context.getStartupFailure())).hasSize(2).allSatisfy((violation) -> {
+				assertThat(violation.property()).startsWith(ENTRY + "retry-policy.per-attempt-");
+				assertThat(violation.problem()).contains("grpc-java issue 12919");
+				assertThat(violation.fix()).startsWith("remove it").contains(ENTRY + "timeout");
+			}));
+	}
+
+	@Test
 	void listElementsOverriddenByAnotherSourceAreNotTakenForMisspellings() {
 		// Spring Boot binds method-config from the override alone, so the entry loses its name and its backoffs:
 		// those are reported as missing, but the file's keys are real keys, not misspellings.

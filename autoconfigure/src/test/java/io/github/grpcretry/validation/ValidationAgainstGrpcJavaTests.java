@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
+import io.github.grpcretry.channel.GuardedChannelBuilder;
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
@@ -107,7 +108,8 @@ class ValidationAgainstGrpcJavaTests {
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(GrpcRetryAutoConfiguration.class))
 		.withBean(RetryChannelBuilderCustomizer.class,
-				() -> (client, builder) -> this.channels.get(client).customize((InProcessChannelBuilder) builder));
+				() -> (client, builder) -> this.channels.get(client)
+					.customize(((GuardedChannelBuilder) builder).transportBuilder(InProcessChannelBuilder.class)));
 
 	@BeforeAll
 	static void startServer() throws IOException {
