@@ -43,7 +43,7 @@ class GrpcChannelBeansRegistrar implements ImportBeanDefinitionRegistrar, Enviro
 			channel.setUniqueFactoryMethodName("createChannel");
 			channel.getConstructorArgumentValues().addIndexedArgumentValue(0, clientName);
 			channel.addQualifier(new AutowireCandidateQualifier(Qualifier.class, clientName));
-			// Shut down with the others, in parallel and with each client's grace period, by the factory.
+			// Shut down with its client's grace period by ChannelShutdownBeanPostProcessor, not by shutdown() alone.
 			channel.setDestroyMethodName(null);
 			registry.registerBeanDefinition(beanName, channel);
 		}

@@ -13,7 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
@@ -21,10 +21,10 @@ import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.SslBundles;
-import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Role;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
@@ -44,7 +44,7 @@ import org.springframework.core.env.Environment;
 @Import(GrpcChannelBeansRegistrar.class)
 public final class GrpcRetryAutoConfiguration {
 
-	/** The bean that builds every channel bean and shuts the channels down with the context. */
+	/** The bean that builds every channel bean, and shuts down what is left of them when it is destroyed. */
 	static final String CHANNEL_FACTORY_BEAN_NAME = "grpcChannelFactory";
 
 	/**
@@ -76,10 +76,11 @@ public final class GrpcRetryAutoConfiguration {
 				customizers.orderedStream().toList());
 	}
 
+	// Each channel bean shuts down when it is destroyed, after the beans that depend on it: no listener of close.
 	@Bean
-	static ChannelsCloseFirstListener grpcChannelsCloseFirstListener(ApplicationContext context,
-			ConfigurableListableBeanFactory beanFactory) {
-		return new ChannelsCloseFirstListener(context, beanFactory);
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+	static ChannelShutdownBeanPostProcessor grpcChannelShutdownBeanPostProcessor() {
+		return new ChannelShutdownBeanPostProcessor();
 	}
 
 	/**

@@ -1,6 +1,5 @@
 package io.github.grpcretry.metrics;
 
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -65,7 +64,6 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 
 	private final MeterFailureLog failures;
 
-	private final UnrecordedCalls unrecordedCalls = new UnrecordedCalls();
 
 	private final Map<String, MethodMeters> methods = new ConcurrentHashMap<>();
 
@@ -142,15 +140,7 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 				if (AttemptMetricsInterceptor.this.observationRegistry != null) {
 					observeAttempts(attempts, headers);
 				}
-				meters.callStarted();
-				try {
-					startRecorded(responseListener, headers);
-				}
-				catch (RuntimeException ex) {
-					// Refused to start (started twice, cancelled first): no close follows to record it.
-					meters.callRecorded();
-					throw ex;
-				}
+				startRecorded(responseListener, headers);
 			}
 
 			private void startRecorded(Listener<RespT> responseListener, Metadata headers) {
@@ -187,27 +177,13 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 		}
 	}
 
-	/**
-	 * Waits until every call started through this interceptor has been recorded. A channel terminates once its
-	 * streams have closed, while a call's listener, which records the call, may still wait for an application
-	 * executor: an application that shuts down calls this after its channel terminated and before it closes the
-	 * registry.
-	 * @param timeout how long to wait at most
-	 * @return whether every started call was recorded in time
-	 * @throws InterruptedException if the waiting thread is interrupted
-	 */
-	public boolean awaitCallsRecorded(Duration timeout) throws InterruptedException {
-		return this.unrecordedCalls.await(timeout);
-	}
-
 	private MethodMeters methodMeters(MethodDescriptor<?, ?> method) {
 		try {
 			if (!method.isSampledToLocalTracing()) {
 				MethodMeters meters = this.otherMethods;
 				if (meters == null) {
 					// Racing first calls may each build one: the registry hands both the same meters.
-					meters = new MethodMeters(this.registry, this.client, OTHER_METHODS, this.failures,
-							this.unrecordedCalls);
+					meters = new MethodMeters(this.registry, this.client, OTHER_METHODS, this.failures);
 					this.otherMethods = meters;
 				}
 				return meters;
@@ -216,8 +192,7 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 			MethodMeters meters = this.methods.get(name);
 			if (meters == null) {
 				meters = this.methods.computeIfAbsent(name,
-						(key) -> new MethodMeters(this.registry, this.client, key, this.failures,
-								this.unrecordedCalls));
+						(key) -> new MethodMeters(this.registry, this.client, key, this.failures));
 			}
 			return meters;
 		}

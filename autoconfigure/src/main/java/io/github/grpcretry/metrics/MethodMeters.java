@@ -40,8 +40,6 @@ final class MethodMeters {
 
 	private final MeterFailureLog failures;
 
-	private final UnrecordedCalls unrecordedCalls;
-
 	private final AtomicReferenceArray<Counter> attempts;
 
 	private final AtomicReferenceArray<Timer> calls;
@@ -54,13 +52,11 @@ final class MethodMeters {
 
 	final Timer retryDelay;
 
-	MethodMeters(MeterRegistry registry, String client, String method, MeterFailureLog failures,
-			UnrecordedCalls unrecordedCalls) {
+	MethodMeters(MeterRegistry registry, String client, String method, MeterFailureLog failures) {
 		this.registry = registry;
 		this.tags = Tags.of("client", client, "method", method);
 		this.clock = registry.config().clock();
 		this.failures = failures;
-		this.unrecordedCalls = unrecordedCalls;
 		this.attempts = new AtomicReferenceArray<>(AttemptKind.values().length * CODES.length);
 		this.calls = new AtomicReferenceArray<>(CallOutcome.values().length * CODES.length);
 		this.retries = perCall(RETRIES, "Retries a call made under its retry policy, for calls that made any");
@@ -75,7 +71,7 @@ final class MethodMeters {
 			.register(registry);
 	}
 
-	Counter attempt(AttemptKind kind, Status.Code code) {
+	void attemptEnded(AttemptKind kind, Status.Code code) {
 		int index = kind.ordinal() * CODES.length + code.ordinal();
 		Counter counter = this.attempts.get(index);
 		if (counter == null) {
@@ -87,7 +83,7 @@ final class MethodMeters {
 				.register(this.registry);
 			this.attempts.set(index, counter);
 		}
-		return counter;
+		counter.increment();
 	}
 
 	void recordCall(CallOutcome outcome, Status.Code code, long durationNanos) {
@@ -103,14 +99,6 @@ final class MethodMeters {
 			this.calls.set(index, timer);
 		}
 		timer.record(durationNanos, TimeUnit.NANOSECONDS);
-	}
-
-	void callStarted() {
-		this.unrecordedCalls.started();
-	}
-
-	void callRecorded() {
-		this.unrecordedCalls.recorded();
 	}
 
 	void failed(RuntimeException ex) {
