@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
+import io.github.grpcretry.metrics.ClientTotals;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -60,6 +61,16 @@ final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer {
 			registry = new CompositeMeterRegistry();
 		}
 		return new AttemptMetricsInterceptor(registry, clientName, observations);
+	}
+
+	/**
+	 * A client's calls and attempts since start, as its interceptor counted them.
+	 * @param clientName the client's name
+	 * @return its totals, or {@code null} while no channel of the client was instrumented
+	 */
+	@Nullable ClientTotals totals(String clientName) {
+		AttemptMetricsInterceptor interceptor = this.interceptors.get(clientName);
+		return (interceptor != null) ? interceptor.totals() : null;
 	}
 
 }

@@ -101,16 +101,19 @@ public final class GrpcRetryAutoConfiguration {
 	}
 
 	/**
-	 * The view of the clients that the actuator endpoint and the health contributors read, with the figures of the
-	 * {@link MeterRegistry} bean, if any.
+	 * The view of the clients that the actuator endpoint and the health contributors read, with each client's
+	 * figures since start when a {@link MeterRegistry} bean exists.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(MeterRegistry.class)
 	static final class ClientsViewWithFiguresConfiguration {
 
 		@Bean
-		GrpcClientsView grpcClientsView(GrpcChannelFactory channels, ObjectProvider<MeterRegistry> meterRegistry) {
-			return new GrpcClientsView(channels, ClientFigures.from(meterRegistry::getIfUnique));
+		GrpcClientsView grpcClientsView(GrpcChannelFactory channels, ObjectProvider<MeterRegistry> meterRegistry,
+				AttemptMetricsCustomizer attemptMetrics) {
+			// The interceptors' own totals: a step registry's meters hold one step, a composite's its first child's.
+			return new GrpcClientsView(channels, (client) -> (meterRegistry.getIfUnique() != null)
+					? ClientFigures.of(attemptMetrics.totals(client)) : null);
 		}
 
 	}

@@ -64,6 +64,7 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 
 	private final MeterFailureLog failures;
 
+	private final ClientTotals totals = new ClientTotals();
 
 	private final Map<String, MethodMeters> methods = new ConcurrentHashMap<>();
 
@@ -177,13 +178,23 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 		}
 	}
 
+	/**
+	 * The calls and attempts this interceptor counted since it was made, summed over its methods: the same counts
+	 * as its meters, cumulative whatever kind of registry the meters are in.
+	 * @return the totals
+	 */
+	public ClientTotals totals() {
+		return this.totals;
+	}
+
 	private MethodMeters methodMeters(MethodDescriptor<?, ?> method) {
 		try {
 			if (!method.isSampledToLocalTracing()) {
 				MethodMeters meters = this.otherMethods;
 				if (meters == null) {
 					// Racing first calls may each build one: the registry hands both the same meters.
-					meters = new MethodMeters(this.registry, this.client, OTHER_METHODS, this.failures);
+					meters = new MethodMeters(this.registry, this.client, OTHER_METHODS, this.failures,
+							this.totals);
 					this.otherMethods = meters;
 				}
 				return meters;
@@ -192,7 +203,8 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 			MethodMeters meters = this.methods.get(name);
 			if (meters == null) {
 				meters = this.methods.computeIfAbsent(name,
-						(key) -> new MethodMeters(this.registry, this.client, key, this.failures));
+						(key) -> new MethodMeters(this.registry, this.client, key, this.failures,
+								this.totals));
 			}
 			return meters;
 		}
