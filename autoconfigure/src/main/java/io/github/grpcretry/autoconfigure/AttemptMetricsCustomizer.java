@@ -1,30 +1,32 @@
 package io.github.grpcretry.autoconfigure;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
+import io.github.grpcretry.metrics.ClientTotals;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ObjectProvider;
 
 /**
  * Instruments every channel with {@link AttemptMetricsInterceptor}, outermost, when a {@link MeterRegistry} or an
- * {@link ObservationRegistry} bean exists, and keeps the interceptors, so that shutdown can wait for the calls they
- * have not recorded yet.
+ * {@link ObservationRegistry} bean exists: one interceptor per client, made for its first channel and reused for
+ * every channel built for it later, so that building again keeps nothing more and counts every call once.
  */
-final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer, UnrecordedCallsAwaiter {
+final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer {
 
 	private final ObjectProvider<MeterRegistry> meterRegistry;
 
 	private final ObjectProvider<ObservationRegistry> observationRegistry;
 
-	private final List<AttemptMetricsInterceptor> interceptors = new CopyOnWriteArrayList<>();
+	// One per configured client: bounded by the configuration.
+	private final Map<String, AttemptMetricsInterceptor> interceptors = new ConcurrentHashMap<>();
 
 	AttemptMetricsCustomizer(ObjectProvider<MeterRegistry> meterRegistry,
 			ObjectProvider<ObservationRegistry> observationRegistry) {
@@ -34,26 +36,41 @@ final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer, U
 
 	@Override
 	public void customize(String clientName, ManagedChannelBuilder<?> builder) {
+		AttemptMetricsInterceptor interceptor = this.interceptors.get(clientName);
+		if (interceptor == null) {
+			interceptor = newInterceptor(clientName);
+			if (interceptor == null) {
+				return;
+			}
+			AttemptMetricsInterceptor first = this.interceptors.putIfAbsent(clientName, interceptor);
+			if (first != null) {
+				interceptor = first;
+			}
+		}
+		builder.intercept(interceptor);
+	}
+
+	private @Nullable AttemptMetricsInterceptor newInterceptor(String clientName) {
 		MeterRegistry registry = this.meterRegistry.getIfUnique();
 		ObservationRegistry observations = this.observationRegistry.getIfUnique();
 		if (registry == null && observations == null) {
-			return;
+			return null;
 		}
 		if (registry == null) {
 			// Attempts are observed by the tracer that counts them; with no registry their meters go nowhere.
 			registry = new CompositeMeterRegistry();
 		}
-		AttemptMetricsInterceptor interceptor = new AttemptMetricsInterceptor(registry, clientName, observations);
-		this.interceptors.add(interceptor);
-		builder.intercept(interceptor);
+		return new AttemptMetricsInterceptor(registry, clientName, observations);
 	}
 
-	@Override
-	public void awaitCallsRecorded(Duration timeout) throws InterruptedException {
-		long deadline = System.nanoTime() + timeout.toNanos();
-		for (AttemptMetricsInterceptor interceptor : this.interceptors) {
-			interceptor.awaitCallsRecorded(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)));
-		}
+	/**
+	 * A client's calls and attempts since start, as its interceptor counted them.
+	 * @param clientName the client's name
+	 * @return its totals, or {@code null} while no channel of the client was instrumented
+	 */
+	@Nullable ClientTotals totals(String clientName) {
+		AttemptMetricsInterceptor interceptor = this.interceptors.get(clientName);
+		return (interceptor != null) ? interceptor.totals() : null;
 	}
 
 }

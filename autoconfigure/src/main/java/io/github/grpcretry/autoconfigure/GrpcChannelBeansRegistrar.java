@@ -53,7 +53,7 @@ class GrpcChannelBeansRegistrar implements ImportBeanDefinitionRegistrar, Enviro
 			channel.setUniqueFactoryMethodName("createChannel");
 			channel.getConstructorArgumentValues().addIndexedArgumentValue(0, clientName);
 			channel.addQualifier(new AutowireCandidateQualifier(Qualifier.class, clientName));
-			// Shut down with the others, in parallel and with each client's grace period, by the factory.
+			// Shut down with its client's grace period by ChannelShutdownBeanPostProcessor, not by shutdown() alone.
 			channel.setDestroyMethodName(null);
 			channel.setDependsOn(RegisteredChannelClients.BEAN_NAME);
 			registry.registerBeanDefinition(beanName, channel);

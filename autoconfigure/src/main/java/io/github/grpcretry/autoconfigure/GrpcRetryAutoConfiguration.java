@@ -19,7 +19,7 @@ import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
@@ -27,10 +27,10 @@ import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.SslBundles;
-import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Role;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
@@ -50,7 +50,7 @@ import org.springframework.core.env.Environment;
 @Import(GrpcChannelBeansRegistrar.class)
 public final class GrpcRetryAutoConfiguration {
 
-	/** The bean that builds every channel bean and shuts the channels down with the context. */
+	/** The bean that builds every channel bean, and shuts down what is left of them when it is destroyed. */
 	static final String CHANNEL_FACTORY_BEAN_NAME = "grpcChannelFactory";
 
 	/**
@@ -96,10 +96,11 @@ public final class GrpcRetryAutoConfiguration {
 		};
 	}
 
+	// Each channel bean shuts down when it is destroyed, after the beans that depend on it: no listener of close.
 	@Bean
-	static ChannelsCloseFirstListener grpcChannelsCloseFirstListener(ApplicationContext context,
-			ConfigurableListableBeanFactory beanFactory) {
-		return new ChannelsCloseFirstListener(context, beanFactory);
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+	static ChannelShutdownBeanPostProcessor grpcChannelShutdownBeanPostProcessor() {
+		return new ChannelShutdownBeanPostProcessor();
 	}
 
 	/**
@@ -120,16 +121,19 @@ public final class GrpcRetryAutoConfiguration {
 	}
 
 	/**
-	 * The view of the clients that the actuator endpoint and the health contributors read, with the figures of the
-	 * {@link MeterRegistry} bean, if any.
+	 * The view of the clients that the actuator endpoint and the health contributors read, with each client's
+	 * figures since start when a {@link MeterRegistry} bean exists.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(MeterRegistry.class)
 	static final class ClientsViewWithFiguresConfiguration {
 
 		@Bean
-		GrpcClientsView grpcClientsView(GrpcChannelFactory channels, ObjectProvider<MeterRegistry> meterRegistry) {
-			return new GrpcClientsView(channels, ClientFigures.from(meterRegistry::getIfUnique));
+		GrpcClientsView grpcClientsView(GrpcChannelFactory channels, ObjectProvider<MeterRegistry> meterRegistry,
+				AttemptMetricsCustomizer attemptMetrics) {
+			// The interceptors' own totals: a step registry's meters hold one step, a composite's its first child's.
+			return new GrpcClientsView(channels, (client) -> (meterRegistry.getIfUnique() != null)
+					? ClientFigures.of(attemptMetrics.totals(client)) : null);
 		}
 
 	}

@@ -34,9 +34,10 @@ import org.springframework.util.StringUtils;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Builds the channel of each configured client from its (validated) properties, and shuts every channel it built
- * down together: {@code shutdown()}, wait up to each client's grace period, then {@code shutdownNow()}. A channel
- * built once that shutdown has begun is shut down at once.
+ * Builds the channel of each configured client from its (validated) properties, one live channel per client, and
+ * shuts channels down: {@code shutdown()}, wait up to the client's grace period, then {@code shutdownNow()}; one
+ * channel when its bean is destroyed ({@link #shutdown(ManagedChannel)}), and what is left when the factory is
+ * closed. A channel built once the factory is closed is shut down at once.
  */
 public class GrpcChannelFactory implements AutoCloseable {
 
@@ -61,15 +62,14 @@ public class GrpcChannelFactory implements AutoCloseable {
 	// Names a customizer in a start-up failure: its bean name and class in a Spring context.
 	private final Function<Object, String> customizerNames;
 
-	private final List<BuiltChannel> channels = new ArrayList<>();
+	// The last channel built per client, so asking again builds nothing; kept once shut down, so that it still
+	// reports SHUTDOWN rather than vanishing, and replaced by the next one built.
+	private final Map<String, BuiltChannel> channels = new ConcurrentHashMap<>();
 
 	// Computed once per client, so that what operations report is the very map grpc-java was handed.
 	private final Map<String, ChannelSettings> settings = new ConcurrentHashMap<>();
 
-	// Kept after close(), so that a shut-down channel still reports SHUTDOWN rather than vanishing.
-	private final Map<String, ManagedChannel> channelsByClient = new ConcurrentHashMap<>();
-
-	// Guarded by channels, so that a channel is either in the list that close() takes or sees that it was taken.
+	// Guarded by channels, so that a channel is either among those close() takes or sees that they were taken.
 	private boolean closed;
 
 	/**
@@ -105,7 +105,8 @@ public class GrpcChannelFactory implements AutoCloseable {
 	}
 
 	/**
-	 * Builds the channel of a client. The channel connects lazily, on its first call.
+	 * The channel of a client: the one built before, while it is not shut down, or else a new one, which connects
+	 * lazily, on its first call. Asking again for a client keeps no second channel.
 	 * @param clientName the client's key under {@code grpc.clients}
 	 * @return the channel, shut down when this factory is closed, or already shut down if it has been
 	 */
@@ -115,6 +116,15 @@ public class GrpcChannelFactory implements AutoCloseable {
 			throw new IllegalArgumentException("No gRPC client named '" + clientName + "' under "
 					+ GrpcClientsProperties.CLIENTS + "; the clients are " + this.properties.clients().keySet());
 		}
+		BuiltChannel built = this.channels.get(clientName);
+		if (built != null && !built.channel().isShutdown()) {
+			return built.channel();
+		}
+		// Built outside the lock: a customizer may take its time, and close() must not wait for it.
+		return keep(new BuiltChannel(clientName, build(clientName, client), client.shutdownGracePeriod()));
+	}
+
+	private ManagedChannel build(String clientName, ClientProperties client) {
 		ChannelSettings settings = settings(clientName);
 		ManagedChannelBuilder<?> builder = newBuilder(client);
 		applyLoadBalancingPolicy(settings, builder);
@@ -130,14 +140,26 @@ public class GrpcChannelFactory implements AutoCloseable {
 		applyServiceConfig(client, settings, builder);
 		builder.maxRetryAttempts(attemptsCap(guarded.retryAttemptsCap(), largestMaxAttempts));
 		builder.maxHedgedAttempts(attemptsCap(guarded.hedgedAttemptsCap(), largestMaxAttempts));
-		ManagedChannel channel = builder.build();
-		this.channelsByClient.put(clientName, channel);
-		if (!add(new BuiltChannel(clientName, channel, client.shutdownGracePeriod()))) {
-			logger.warn("gRPC client '" + clientName + "' was requested after the application began shutting down;"
-					+ " its channel is shut down at once, so its calls fail");
-			channel.shutdownNow();
+		return builder.build();
+	}
+
+	private ManagedChannel keep(BuiltChannel built) {
+		synchronized (this.channels) {
+			BuiltChannel current = this.channels.get(built.clientName());
+			if (!this.closed && current != null && !current.channel().isShutdown()) {
+				// Another thread built the client's channel first: that one is the client's.
+				built.channel().shutdownNow();
+				return current.channel();
+			}
+			this.channels.put(built.clientName(), built);
+			if (!this.closed) {
+				return built.channel();
+			}
 		}
-		return channel;
+		logger.warn("gRPC client '" + built.clientName() + "' was requested after the application began shutting "
+				+ "down; its channel is shut down at once, so its calls fail");
+		built.channel().shutdownNow();
+		return built.channel();
 	}
 
 	/**
@@ -168,7 +190,17 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 * @return the channel, or {@code null} while none was built
 	 */
 	public @Nullable ManagedChannel builtChannel(String clientName) {
-		return this.channelsByClient.get(clientName);
+		BuiltChannel built = this.channels.get(clientName);
+		return (built != null) ? built.channel() : null;
+	}
+
+	/**
+	 * Whether a channel is the one this factory holds for its client, which it shuts down.
+	 * @param channel a channel
+	 * @return whether this factory built it and has not replaced it
+	 */
+	public boolean hasBuilt(ManagedChannel channel) {
+		return find(channel) != null;
 	}
 
 	private ChannelSettings describe(String clientName, ClientProperties client) {
@@ -184,16 +216,6 @@ public class GrpcChannelFactory implements AutoCloseable {
 					return probe;
 				});
 		return new ChannelSettings(client.address(), negotiationType, sslBundle, loadBalancingPolicy, serviceConfig);
-	}
-
-	private boolean add(BuiltChannel channel) {
-		synchronized (this.channels) {
-			if (this.closed) {
-				return false;
-			}
-			this.channels.add(channel);
-			return true;
-		}
 	}
 
 	private ManagedChannelBuilder<?> newBuilder(ClientProperties client) {
@@ -301,18 +323,48 @@ public class GrpcChannelFactory implements AutoCloseable {
 	}
 
 	/**
-	 * Shuts down every channel this factory built: all at once, then waits for calls in flight for up to each
-	 * client's grace period, and cancels what is still running after that. Channels built from now on are shut down
-	 * as soon as they are built.
+	 * Shuts down one channel this factory built, as its bean is destroyed: {@code shutdown()}, waits for its calls in
+	 * flight for up to its client's grace period, and cancels what still runs after that. Does nothing for a channel
+	 * it did not build or that is shut down already.
+	 * @param channel the channel
+	 */
+	public void shutdown(ManagedChannel channel) {
+		BuiltChannel built = find(channel);
+		if (built != null && !channel.isShutdown()) {
+			shutdown(List.of(built));
+		}
+	}
+
+	/**
+	 * Shuts down every channel this factory built that is not shut down yet: all at once, then waits for calls in
+	 * flight for up to each client's grace period, and cancels what is still running after that. Channels built
+	 * from now on are shut down as soon as they are built.
 	 */
 	@Override
 	public void close() {
-		List<BuiltChannel> toClose;
+		List<BuiltChannel> toClose = new ArrayList<>();
 		synchronized (this.channels) {
 			this.closed = true;
-			toClose = new ArrayList<>(this.channels);
-			this.channels.clear();
+			for (BuiltChannel built : this.channels.values()) {
+				if (!built.channel().isShutdown()) {
+					toClose.add(built);
+				}
+			}
 		}
+		shutdown(toClose);
+	}
+
+	private @Nullable BuiltChannel find(ManagedChannel channel) {
+		// One per client: a short walk, once per channel bean.
+		for (BuiltChannel built : this.channels.values()) {
+			if (built.channel() == channel) {
+				return built;
+			}
+		}
+		return null;
+	}
+
+	private static void shutdown(List<BuiltChannel> toClose) {
 		long start = System.nanoTime();
 		toClose.forEach((built) -> built.channel().shutdown());
 		for (BuiltChannel built : toClose) {

@@ -1,6 +1,5 @@
 package io.github.grpcretry.metrics;
 
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -65,7 +64,7 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 
 	private final MeterFailureLog failures;
 
-	private final UnrecordedCalls unrecordedCalls = new UnrecordedCalls();
+	private final ClientTotals totals = new ClientTotals();
 
 	private final Map<String, MethodMeters> methods = new ConcurrentHashMap<>();
 
@@ -142,15 +141,7 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 				if (AttemptMetricsInterceptor.this.observationRegistry != null) {
 					observeAttempts(attempts, headers);
 				}
-				meters.callStarted();
-				try {
-					startRecorded(responseListener, headers);
-				}
-				catch (RuntimeException ex) {
-					// Refused to start (started twice, cancelled first): no close follows to record it.
-					meters.callRecorded();
-					throw ex;
-				}
+				startRecorded(responseListener, headers);
 			}
 
 			private void startRecorded(Listener<RespT> responseListener, Metadata headers) {
@@ -188,16 +179,12 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 	}
 
 	/**
-	 * Waits until every call started through this interceptor has been recorded. A channel terminates once its
-	 * streams have closed, while a call's listener, which records the call, may still wait for an application
-	 * executor: an application that shuts down calls this after its channel terminated and before it closes the
-	 * registry.
-	 * @param timeout how long to wait at most
-	 * @return whether every started call was recorded in time
-	 * @throws InterruptedException if the waiting thread is interrupted
+	 * The calls and attempts this interceptor counted since it was made, summed over its methods: the same counts
+	 * as its meters, cumulative whatever kind of registry the meters are in.
+	 * @return the totals
 	 */
-	public boolean awaitCallsRecorded(Duration timeout) throws InterruptedException {
-		return this.unrecordedCalls.await(timeout);
+	public ClientTotals totals() {
+		return this.totals;
 	}
 
 	private MethodMeters methodMeters(MethodDescriptor<?, ?> method) {
@@ -207,7 +194,7 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 				if (meters == null) {
 					// Racing first calls may each build one: the registry hands both the same meters.
 					meters = new MethodMeters(this.registry, this.client, OTHER_METHODS, this.failures,
-							this.unrecordedCalls);
+							this.totals);
 					this.otherMethods = meters;
 				}
 				return meters;
@@ -217,7 +204,7 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 			if (meters == null) {
 				meters = this.methods.computeIfAbsent(name,
 						(key) -> new MethodMeters(this.registry, this.client, key, this.failures,
-								this.unrecordedCalls));
+								this.totals));
 			}
 			return meters;
 		}

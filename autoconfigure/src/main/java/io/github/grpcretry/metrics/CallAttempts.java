@@ -174,7 +174,7 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 	private void attemptEnded(AttemptKind kind, Status.Code code) {
 		// Counted before the attempt stops being in flight, so that a recorded call has all its attempts counted.
 		try {
-			this.meters.attempt(kind, code).increment();
+			this.meters.attemptEnded(kind, code);
 		}
 		catch (RuntimeException ex) {
 			this.meters.failed(ex);
@@ -203,9 +203,6 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 			}
 			catch (RuntimeException ex) {
 				this.meters.failed(ex);
-			}
-			finally {
-				this.meters.callRecorded();
 			}
 		}
 	}

@@ -14,7 +14,8 @@ import io.micrometer.core.instrument.Timer;
 /**
  * The meters of one method of one client, each registered once: the attempt counters and call timers on first
  * use of their (kind or outcome, status) pair, so that the hot path only indexes an array. With them, what a call
- * needs to record: the registry's clock and where a failing meter is reported.
+ * needs to record: the registry's clock, the client's totals, counted with the meters, and where a failing meter is
+ * reported.
  */
 final class MethodMeters {
 
@@ -40,7 +41,7 @@ final class MethodMeters {
 
 	private final MeterFailureLog failures;
 
-	private final UnrecordedCalls unrecordedCalls;
+	private final ClientTotals totals;
 
 	private final AtomicReferenceArray<Counter> attempts;
 
@@ -55,12 +56,12 @@ final class MethodMeters {
 	final Timer retryDelay;
 
 	MethodMeters(MeterRegistry registry, String client, String method, MeterFailureLog failures,
-			UnrecordedCalls unrecordedCalls) {
+			ClientTotals totals) {
 		this.registry = registry;
 		this.tags = Tags.of("client", client, "method", method);
 		this.clock = registry.config().clock();
 		this.failures = failures;
-		this.unrecordedCalls = unrecordedCalls;
+		this.totals = totals;
 		this.attempts = new AtomicReferenceArray<>(AttemptKind.values().length * CODES.length);
 		this.calls = new AtomicReferenceArray<>(CallOutcome.values().length * CODES.length);
 		this.retries = perCall(RETRIES, "Retries a call made under its retry policy, for calls that made any");
@@ -75,7 +76,7 @@ final class MethodMeters {
 			.register(registry);
 	}
 
-	Counter attempt(AttemptKind kind, Status.Code code) {
+	void attemptEnded(AttemptKind kind, Status.Code code) {
 		int index = kind.ordinal() * CODES.length + code.ordinal();
 		Counter counter = this.attempts.get(index);
 		if (counter == null) {
@@ -87,7 +88,8 @@ final class MethodMeters {
 				.register(this.registry);
 			this.attempts.set(index, counter);
 		}
-		return counter;
+		counter.increment();
+		this.totals.attemptCounted(kind);
 	}
 
 	void recordCall(CallOutcome outcome, Status.Code code, long durationNanos) {
@@ -103,14 +105,7 @@ final class MethodMeters {
 			this.calls.set(index, timer);
 		}
 		timer.record(durationNanos, TimeUnit.NANOSECONDS);
-	}
-
-	void callStarted() {
-		this.unrecordedCalls.started();
-	}
-
-	void callRecorded() {
-		this.unrecordedCalls.recorded();
+		this.totals.callRecorded(outcome);
 	}
 
 	void failed(RuntimeException ex) {

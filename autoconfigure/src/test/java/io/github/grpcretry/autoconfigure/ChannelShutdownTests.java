@@ -8,8 +8,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import com.google.common.util.concurrent.ListenableFuture;
@@ -18,15 +16,7 @@ import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.github.grpcretry.test.echo.EchoResponse;
-import io.grpc.CallOptions;
-import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
-import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
-import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -57,8 +47,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Channels shut down with the context: after the application's work and before the registries that count their
- * calls, and none escapes, also when it is requested while the context closes.
+ * Channels shut down with the context, each when its bean is destroyed: after the application's work, with their
+ * calls in flight answered, and none escapes, also when it is requested while the context closes.
  */
 class ChannelShutdownTests {
 
@@ -88,70 +78,13 @@ class ChannelShutdownTests {
 	}
 
 	@Test
-	void callEndingInGracePeriodIsPublishedByMeterRegistryClosedWithContext() {
-		assertCallEndingInGracePeriodIsPublished(AutoConfigurations.of(PushMeterRegistryAutoConfiguration.class));
-	}
-
-	@Test
-	void callEndingInGracePeriodIsPublishedWhenSpringBootsMetricsCloseTheRegistryFirst() {
-		// Spring Boot's metrics auto-configuration closes every registry on ContextClosedEvent, before any bean is
-		// destroyed.
-		assertCallEndingInGracePeriodIsPublished(
-				AutoConfigurations.of(springBootMetrics(), PushMeterRegistryAutoConfiguration.class));
-	}
-
-	@Test
-	void callRecordedOnlyAfterTheChannelTerminatedIsPublished() {
-		// A channel terminates once its streams have closed, while a call's listener, which records the call, may
-		// still wait for an application executor: here an interceptor inside the starter's holds every close back
-		// until the channel has terminated.
-		AtomicReference<ManagedChannel> channel = new AtomicReference<>();
-		ClientInterceptor closesAfterTermination = new ClientInterceptor() {
-
-			@Override
-			public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
-					CallOptions callOptions, Channel next) {
-				return new SimpleForwardingClientCall<>(next.newCall(method, callOptions)) {
-
-					@Override
-					public void start(Listener<RespT> listener, Metadata headers) {
-						super.start(new SimpleForwardingClientCallListener<>(listener) {
-
-							@Override
-							public void onClose(Status status, Metadata trailers) {
-								CompletableFuture.runAsync(() -> {
-									await().atMost(TIMEOUT).until(() -> channel.get().isTerminated());
-									super.onClose(status, trailers);
-								});
-							}
-
-						}, headers);
-					}
-
-				};
-			}
-
-		};
-		assertCallEndingInGracePeriodIsPublished(
-				this.contextRunner.withBean(RetryChannelBuilderCustomizer.class,
-						() -> (client, builder) -> builder.intercept(closesAfterTermination)),
-				AutoConfigurations.of(springBootMetrics(), PushMeterRegistryAutoConfiguration.class),
-				channel::set);
-	}
-
-	private void assertCallEndingInGracePeriodIsPublished(AutoConfigurations registryConfigurations) {
-		assertCallEndingInGracePeriodIsPublished(this.contextRunner, registryConfigurations, (channel) -> {
-		});
-	}
-
-	private void assertCallEndingInGracePeriodIsPublished(ApplicationContextRunner contextRunner,
-			AutoConfigurations registryConfigurations, Consumer<ManagedChannel> channelBuilt) {
+	void callEndingInGracePeriodIsPublishedByMeterRegistryClosedWithItsBean() {
+		// A registry closed only when its bean is destroyed, first used while a channel was built, outlives it.
 		List<String> published = new CopyOnWriteArrayList<>();
-		contextRunner.withBean(PublishedMeters.class, () -> new PublishedMeters(published))
-			.withConfiguration(registryConfigurations)
+		this.contextRunner.withBean(PublishedMeters.class, () -> new PublishedMeters(published))
+			.withConfiguration(AutoConfigurations.of(PushMeterRegistryAutoConfiguration.class))
 			.run((context) -> {
 				ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
-				channelBuilt.accept(channel);
 				ListenableFuture<EchoResponse> call = echo(channel);
 				this.answers.awaitRequest();
 				CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
@@ -167,6 +100,28 @@ class ChannelShutdownTests {
 					.contains("client=echo")
 					.contains("outcome=success_without_retry")
 					.contains("delta_count=1 ");
+			});
+	}
+
+	@Test
+	void callInFlightWhenSpringBootsMetricsCloseTheRegistryIsAnsweredAndNotPublished() {
+		// Spring Boot's metrics auto-configuration closes every registry on ContextClosedEvent, before any bean is
+		// destroyed: availability comes first, the registry publishes what it held then, as for Boot's web metrics.
+		List<String> published = new CopyOnWriteArrayList<>();
+		this.contextRunner.withBean(PublishedMeters.class, () -> new PublishedMeters(published))
+			.withConfiguration(AutoConfigurations.of(springBootMetrics(), PushMeterRegistryAutoConfiguration.class))
+			.run((context) -> {
+				ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
+				LoggingMeterRegistry registry = context.getBean(LoggingMeterRegistry.class);
+				ListenableFuture<EchoResponse> call = echo(channel);
+				this.answers.awaitRequest();
+				CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
+				await().atMost(TIMEOUT).until(channel::isShutdown);
+				assertThat(registry.isClosed()).isTrue();
+				this.answers.answer();
+				assertThat(call.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).getMessage()).isEqualTo("held");
+				closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+				assertThat(published).noneMatch((line) -> line.startsWith("grpc.client.calls{"));
 			});
 	}
 
