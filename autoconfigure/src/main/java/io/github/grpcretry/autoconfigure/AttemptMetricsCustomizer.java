@@ -15,8 +15,8 @@ import org.springframework.beans.factory.ObjectProvider;
 
 /**
  * Instruments every channel with {@link AttemptMetricsInterceptor}, outermost, when a {@link MeterRegistry} or an
- * {@link ObservationRegistry} bean exists, and keeps the interceptors, so that shutdown can wait for the calls they
- * have not recorded yet.
+ * {@link ObservationRegistry} bean exists (the attempts of observed calls are observed by the tracer that counts
+ * them), and keeps the interceptors, so that shutdown can wait for the calls they have not recorded yet.
  */
 final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer, UnrecordedCallsAwaiter {
 
@@ -43,7 +43,7 @@ final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer, U
 			// Attempts are observed by the tracer that counts them; with no registry their meters go nowhere.
 			registry = new CompositeMeterRegistry();
 		}
-		AttemptMetricsInterceptor interceptor = new AttemptMetricsInterceptor(registry, clientName, observations);
+		AttemptMetricsInterceptor interceptor = new AttemptMetricsInterceptor(registry, clientName);
 		this.interceptors.add(interceptor);
 		builder.intercept(interceptor);
 	}

@@ -10,6 +10,7 @@ import io.github.grpcretry.properties.ServiceConfigDurationConverter;
 import io.github.grpcretry.validation.GrpcClientPropertiesVerifier;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationConvention;
 import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -68,12 +69,14 @@ public final class GrpcRetryAutoConfiguration {
 	// RetryChannelBuilderCustomizer beans are the way to change how channels are built.
 	@Bean(name = CHANNEL_FACTORY_BEAN_NAME, destroyMethod = "close")
 	GrpcChannelFactory grpcChannelFactory(GrpcClientsProperties properties, Environment environment,
-			ObjectProvider<SslBundles> sslBundles, ObjectProvider<RetryChannelBuilderCustomizer> customizers) {
+			ObjectProvider<SslBundles> sslBundles, ObjectProvider<InnermostChannelCustomizer> innermost,
+			ObjectProvider<RetryChannelBuilderCustomizer> customizers) {
 		SslBundles bundles = sslBundles.getIfAvailable();
 		GrpcClientPropertiesVerifier.verify(properties, environment,
 				(name) -> bundles != null && bundles.getBundleNames().contains(name));
+		InnermostChannelCustomizer first = innermost.getIfAvailable();
 		return new GrpcChannelFactory(properties, (name) -> bundles.getBundle(name),
-				customizers.orderedStream().toList());
+				(first != null) ? first::customize : null, customizers.orderedStream().toList());
 	}
 
 	@Bean
@@ -84,7 +87,8 @@ public final class GrpcRetryAutoConfiguration {
 
 	/**
 	 * Instruments every channel with {@link AttemptMetricsInterceptor}, outermost, when a {@link MeterRegistry} or
-	 * an {@link ObservationRegistry} bean exists.
+	 * an {@link ObservationRegistry} bean exists, and observes its calls innermost, when an
+	 * {@link ObservationRegistry} bean exists.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(MeterRegistry.class)
@@ -95,6 +99,12 @@ public final class GrpcRetryAutoConfiguration {
 		AttemptMetricsCustomizer grpcAttemptMetricsCustomizer(ObjectProvider<MeterRegistry> meterRegistry,
 				ObjectProvider<ObservationRegistry> observationRegistry) {
 			return new AttemptMetricsCustomizer(meterRegistry, observationRegistry);
+		}
+
+		@Bean
+		CallObservationCustomizer grpcCallObservationCustomizer(ObjectProvider<ObservationRegistry> observationRegistry,
+				ObjectProvider<GrpcClientObservationConvention> convention) {
+			return new CallObservationCustomizer(observationRegistry, convention);
 		}
 
 	}

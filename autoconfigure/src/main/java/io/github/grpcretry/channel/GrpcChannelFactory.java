@@ -54,6 +54,8 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	private final Function<String, SslBundle> sslBundles;
 
+	private final @Nullable RetryChannelBuilderCustomizer innermost;
+
 	private final List<RetryChannelBuilderCustomizer> customizers;
 
 	private final List<BuiltChannel> channels = new ArrayList<>();
@@ -75,8 +77,22 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 */
 	public GrpcChannelFactory(GrpcClientsProperties properties, Function<String, SslBundle> sslBundles,
 			List<RetryChannelBuilderCustomizer> customizers) {
+		this(properties, sslBundles, null, customizers);
+	}
+
+	/**
+	 * Creates a factory that first adds what must sit innermost on every channel.
+	 * @param properties the clients' properties, already validated
+	 * @param sslBundles finds an SSL bundle by name
+	 * @param innermost called for every client's builder before the customizers, so that the interceptors it adds
+	 * sit innermost (grpc-java runs the interceptor added last first), or {@code null}
+	 * @param customizers called for every client's builder, in order, before it is built
+	 */
+	public GrpcChannelFactory(GrpcClientsProperties properties, Function<String, SslBundle> sslBundles,
+			@Nullable RetryChannelBuilderCustomizer innermost, List<RetryChannelBuilderCustomizer> customizers) {
 		this.properties = properties;
 		this.sslBundles = sslBundles;
+		this.innermost = innermost;
 		this.customizers = List.copyOf(customizers);
 	}
 
@@ -95,6 +111,9 @@ public class GrpcChannelFactory implements AutoCloseable {
 		ManagedChannelBuilder<?> builder = newBuilder(client);
 		applyServiceConfig(client, settings, builder);
 		applyChannelSettings(client, builder);
+		if (this.innermost != null) {
+			this.innermost.customize(clientName, builder);
+		}
 		for (RetryChannelBuilderCustomizer customizer : this.customizers) {
 			customizer.customize(clientName, builder);
 		}
