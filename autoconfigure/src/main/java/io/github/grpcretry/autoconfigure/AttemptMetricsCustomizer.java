@@ -60,7 +60,7 @@ final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer {
 			// Attempts are observed by the tracer that counts them; with no registry their meters go nowhere.
 			registry = new CompositeMeterRegistry();
 		}
-		return new AttemptMetricsInterceptor(registry, clientName, observations);
+		return new AttemptMetricsInterceptor(registry, clientName);
 	}
 
 	/**

@@ -15,6 +15,7 @@ import io.github.grpcretry.properties.ServiceConfigDurationConverter;
 import io.github.grpcretry.validation.GrpcClientPropertiesVerifier;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationConvention;
 import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -74,14 +75,16 @@ public final class GrpcRetryAutoConfiguration {
 	// RetryChannelBuilderCustomizer and RetryServiceConfigCustomizer beans are the way to change the channels.
 	@Bean(name = CHANNEL_FACTORY_BEAN_NAME, destroyMethod = "close")
 	GrpcChannelFactory grpcChannelFactory(GrpcClientsProperties properties, Environment environment,
-			ObjectProvider<SslBundles> sslBundles, ObjectProvider<RetryChannelBuilderCustomizer> customizers,
+			ObjectProvider<SslBundles> sslBundles, ObjectProvider<InnermostChannelCustomizer> innermost,
+			ObjectProvider<RetryChannelBuilderCustomizer> customizers,
 			ObjectProvider<RetryServiceConfigCustomizer> serviceConfigCustomizers, ListableBeanFactory beanFactory) {
 		SslBundles bundles = sslBundles.getIfAvailable();
 		GrpcClientPropertiesVerifier.verify(properties, environment,
 				(name) -> bundles != null && bundles.getBundleNames().contains(name));
+		InnermostChannelCustomizer first = innermost.getIfAvailable();
 		return new GrpcChannelFactory(properties, (name) -> bundles.getBundle(name),
-				customizers.orderedStream().toList(), serviceConfigCustomizers.orderedStream().toList(),
-				customizerNames(beanFactory));
+				(first != null) ? first::customize : null, customizers.orderedStream().toList(),
+				serviceConfigCustomizers.orderedStream().toList(), customizerNames(beanFactory));
 	}
 
 	// A failure names a customizer by its bean name: the class of a lambda says little.
@@ -105,7 +108,8 @@ public final class GrpcRetryAutoConfiguration {
 
 	/**
 	 * Instruments every channel with {@link AttemptMetricsInterceptor}, outermost, when a {@link MeterRegistry} or
-	 * an {@link ObservationRegistry} bean exists.
+	 * an {@link ObservationRegistry} bean exists, and observes its calls innermost, when an
+	 * {@link ObservationRegistry} bean exists.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(MeterRegistry.class)
@@ -116,6 +120,12 @@ public final class GrpcRetryAutoConfiguration {
 		AttemptMetricsCustomizer grpcAttemptMetricsCustomizer(ObjectProvider<MeterRegistry> meterRegistry,
 				ObjectProvider<ObservationRegistry> observationRegistry) {
 			return new AttemptMetricsCustomizer(meterRegistry, observationRegistry);
+		}
+
+		@Bean
+		CallObservationCustomizer grpcCallObservationCustomizer(ObjectProvider<ObservationRegistry> observationRegistry,
+				ObjectProvider<GrpcClientObservationConvention> convention) {
+			return new CallObservationCustomizer(observationRegistry, convention);
 		}
 
 	}

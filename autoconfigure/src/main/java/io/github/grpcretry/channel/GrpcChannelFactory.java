@@ -55,6 +55,8 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	private final Function<String, SslBundle> sslBundles;
 
+	private final @Nullable RetryChannelBuilderCustomizer innermost;
+
 	private final List<RetryChannelBuilderCustomizer> customizers;
 
 	private final List<RetryServiceConfigCustomizer> serviceConfigCustomizers;
@@ -80,7 +82,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 */
 	public GrpcChannelFactory(GrpcClientsProperties properties, Function<String, SslBundle> sslBundles,
 			List<RetryChannelBuilderCustomizer> customizers) {
-		this(properties, sslBundles, customizers, List.of(), (customizer) -> customizer.getClass().getName());
+		this(properties, sslBundles, null, customizers, List.of(), (customizer) -> customizer.getClass().getName());
 	}
 
 	/**
@@ -88,16 +90,19 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 * that an amendment grpc-java would refuse fails here, also for a channel built later.
 	 * @param properties the clients' properties, already validated
 	 * @param sslBundles finds an SSL bundle by name
+	 * @param innermost called for every client's builder before the customizers, so that the interceptors it adds
+	 * sit innermost (grpc-java runs the interceptor added last first), or {@code null}
 	 * @param customizers called for every client's builder, in order, before it is built
 	 * @param serviceConfigCustomizers called for every client's service config, in order
 	 * @param customizerNames names a customizer of either kind in a start-up failure
 	 * @throws InvalidChannelCustomizationException if a service-config customizer's amendment is refused
 	 */
 	public GrpcChannelFactory(GrpcClientsProperties properties, Function<String, SslBundle> sslBundles,
-			List<RetryChannelBuilderCustomizer> customizers,
+			@Nullable RetryChannelBuilderCustomizer innermost, List<RetryChannelBuilderCustomizer> customizers,
 			List<RetryServiceConfigCustomizer> serviceConfigCustomizers, Function<Object, String> customizerNames) {
 		this.properties = properties;
 		this.sslBundles = sslBundles;
+		this.innermost = innermost;
 		this.customizers = List.copyOf(customizers);
 		this.serviceConfigCustomizers = List.copyOf(serviceConfigCustomizers);
 		this.customizerNames = customizerNames;
@@ -129,6 +134,9 @@ public class GrpcChannelFactory implements AutoCloseable {
 		ManagedChannelBuilder<?> builder = newBuilder(client);
 		applyLoadBalancingPolicy(settings, builder);
 		applyChannelSettings(client, builder);
+		if (this.innermost != null) {
+			this.innermost.customize(clientName, builder);
+		}
 		// Customizers get a builder that refuses what would drop the service config; it is applied after them.
 		int largestMaxAttempts = ServiceConfigMapper.largestMaxAttempts(settings.serviceConfig());
 		GuardedChannelBuilder guarded = new GuardedChannelBuilder(builder, clientName, client.serviceConfigLookup(),

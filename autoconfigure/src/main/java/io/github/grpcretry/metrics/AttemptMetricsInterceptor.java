@@ -13,11 +13,6 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationContext;
-import io.micrometer.core.instrument.binder.grpc.ObservationGrpcClientInterceptor;
-import io.micrometer.observation.Observation;
-import io.micrometer.observation.ObservationRegistry;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Counts every attempt of every call of a channel in Micrometer: initial attempts, retries, hedges and transparent
@@ -43,10 +38,9 @@ import org.jspecify.annotations.Nullable;
  * and {@code other} for methods built at run time (gRFC A66), so that such methods cannot grow the registry
  * without end.
  *
- * <p>Given an {@link ObservationRegistry}, it also observes each call as Micrometer's
- * {@link ObservationGrpcClientInterceptor} does (its conventions, and the trace context in the call's headers, which
- * every attempt sends), and each attempt after the first as a child observation {@code grpc.client.attempt}, from
- * when it is made to when it ends, with low-cardinality keys {@code grpc.attempt.kind} ({@code retry}, {@code hedge},
+ * <p>With a {@link CallObservationInterceptor} innermost on the same channel, each call's attempts after the first
+ * are also observed, as child observations {@code grpc.client.attempt} of the call's observation, from when each is
+ * made to when it ends, with low-cardinality keys {@code grpc.attempt.kind} ({@code retry}, {@code hedge},
  * {@code transparent_retry}) and {@code grpc.status_code}, and high-cardinality key
  * {@code grpc.previous_rpc_attempts}. A call made in one attempt has no attempt observation.
  *
@@ -71,62 +65,19 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 	// Created on first use, not to show an "other" method that no call had.
 	private volatile MethodMeters otherMethods;
 
-	// Both null when calls are not observed.
-	private final @Nullable ObservationRegistry observationRegistry;
-
-	private final @Nullable ObservationGrpcClientInterceptor callObservations;
-
 	/**
 	 * Creates an interceptor for one client.
 	 * @param registry where the meters are registered
 	 * @param client the value of the {@code client} tag
 	 */
 	public AttemptMetricsInterceptor(MeterRegistry registry, String client) {
-		this(registry, client, null);
-	}
-
-	/**
-	 * Creates an interceptor for one client that also observes its calls and their attempts after the first.
-	 * @param registry where the meters are registered
-	 * @param client the value of the {@code client} tag
-	 * @param observationRegistry where calls and attempts are observed, or {@code null} for nowhere
-	 */
-	public AttemptMetricsInterceptor(MeterRegistry registry, String client,
-			@Nullable ObservationRegistry observationRegistry) {
 		this.registry = registry;
 		this.client = client;
 		this.failures = new MeterFailureLog(client);
-		this.observationRegistry = observationRegistry;
-		this.callObservations = (observationRegistry != null)
-				? new ObservationGrpcClientInterceptor(observationRegistry) : null;
 	}
 
 	@Override
 	public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
-			CallOptions callOptions, Channel next) {
-		ObservationGrpcClientInterceptor callObservations = this.callObservations;
-		if (callObservations == null) {
-			return countedCall(method, callOptions, next);
-		}
-		// Micrometer's interceptor outside the counting call, whatever order the builder's interceptors are in:
-		// the call's observation is in scope while the counting call starts, which is how its attempts find it.
-		return callObservations.interceptCall(method, callOptions, new Channel() {
-
-			@Override
-			public <RequestT, ResponseT> ClientCall<RequestT, ResponseT> newCall(
-					MethodDescriptor<RequestT, ResponseT> method, CallOptions callOptions) {
-				return countedCall(method, callOptions, next);
-			}
-
-			@Override
-			public String authority() {
-				return next.authority();
-			}
-
-		});
-	}
-
-	private <ReqT, RespT> ClientCall<ReqT, RespT> countedCall(MethodDescriptor<ReqT, RespT> method,
 			CallOptions callOptions, Channel next) {
 		MethodMeters meters = methodMeters(method);
 		if (meters == null) {
@@ -138,9 +89,6 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 
 			@Override
 			public void start(Listener<RespT> responseListener, Metadata headers) {
-				if (AttemptMetricsInterceptor.this.observationRegistry != null) {
-					observeAttempts(attempts, headers);
-				}
 				startRecorded(responseListener, headers);
 			}
 
@@ -161,21 +109,6 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 			}
 
 		};
-	}
-
-	private void observeAttempts(CallAttempts attempts, Metadata headers) {
-		try {
-			Observation current = this.observationRegistry.getCurrentObservation();
-			// Only this call's own observation, the one whose carrier is this call's headers: when Micrometer's
-			// interceptor observes nothing (no handler), the scope holds whatever the application had open.
-			if (current != null && current.getContext() instanceof GrpcClientObservationContext context
-					&& context.getCarrier() == headers) {
-				attempts.observeAttempts(new AttemptObservations(this.observationRegistry, current));
-			}
-		}
-		catch (RuntimeException ex) {
-			this.failures.failed(ex);
-		}
 	}
 
 	/**

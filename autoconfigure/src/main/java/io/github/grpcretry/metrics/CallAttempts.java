@@ -24,8 +24,9 @@ import io.micrometer.observation.Observation;
  * start and close: what it changes is one {@code int}, by compare-and-set. A failed attempt, or any attempt after the
  * first, moves the call's counts and waits to a {@link Detail} under this object's lock.
  *
- * <p>When its call is observed, each made attempt after the first is also observed, from made to end, as a child of
- * the call's observation ({@link AttemptObservations}); a call that makes one attempt gets no attempt observation.
+ * <p>When its call is observed ({@link CallObservationInterceptor}), each made attempt after the first is also
+ * observed, from made to end, as a child of the call's observation ({@link AttemptObservations}); a call that makes
+ * one attempt gets no attempt observation.
  */
 final class CallAttempts extends ClientStreamTracer.Factory {
 
@@ -93,6 +94,14 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 	 */
 	void observeAttempts(AttemptObservations observations) {
 		this.observations = observations;
+	}
+
+	/**
+	 * Reports an observation of this call that failed, as a failing meter is reported.
+	 * @param ex what the observation threw
+	 */
+	void failed(RuntimeException ex) {
+		this.meters.failed(ex);
 	}
 
 	/**

@@ -20,8 +20,12 @@ import io.github.grpcretry.test.EchoTestServer.Request;
 import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
+import io.github.grpcretry.test.echo.EchoResponse;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationHandler.FirstMatchingCompositeObservationHandler;
@@ -121,6 +125,33 @@ class TracingTests {
 						.satisfies((received) -> assertThat(traceContext(received).spanIdString())
 							.isEqualTo(call.id()));
 					assertThat(new Meters(context.getBean(MeterRegistry.class)).attempts("kind", "initial"))
+						.isEqualTo(1);
+				});
+		}
+	}
+
+	@Test
+	void callOfAMethodBuiltAtRunTimeIsTracedUnderItsOwnNames() {
+		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.ok()))) {
+			this.contextRunner.withBean(ObservationRegistry.class, this::tracingObservationRegistry)
+				.withPropertyValues(client(server))
+				.run((context) -> {
+					MethodDescriptor<EchoRequest, EchoResponse> generated = EchoGrpc.getUnaryEchoMethod();
+					// As a proxy builds it: not sampled to local tracing, so "other" in every meter's tags.
+					MethodDescriptor<EchoRequest, EchoResponse> method = MethodDescriptor
+						.newBuilder(generated.getRequestMarshaller(), generated.getResponseMarshaller())
+						.setType(MethodDescriptor.MethodType.UNARY)
+						.setFullMethodName(generated.getFullMethodName())
+						.build();
+					ClientCalls.blockingUnaryCall(context.getBean("echoManagedChannel", ManagedChannel.class), method,
+							CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), request());
+					await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(this.spans.all()).hasSize(1));
+					MutableSpan call = this.spans.all().get(0);
+					assertThat(call.name()).isEqualTo("echo.Echo/UnaryEcho");
+					assertThat(call.tags()).containsEntry("rpc.service", "echo.Echo")
+						.containsEntry("rpc.method", "UnaryEcho")
+						.containsEntry("grpc.status_code", "OK");
+					assertThat(new Meters(context.getBean(MeterRegistry.class)).attempts("method", "other"))
 						.isEqualTo(1);
 				});
 		}
