@@ -8,6 +8,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
 import org.springframework.core.annotation.Order;
 
 /**
@@ -25,8 +26,8 @@ public final class SpringGrpcAttemptMetricsAutoConfiguration {
 	@Bean
 	@Order(Ordered.LOWEST_PRECEDENCE)
 	<T extends ManagedChannelBuilder<T>> SpringGrpcAttemptMetricsCustomizer<T> grpcRetrySpringGrpcAttemptMetricsCustomizer(
-			ObjectProvider<MeterRegistry> meterRegistry) {
-		return new SpringGrpcAttemptMetricsCustomizer<>(meterRegistry);
+			ObjectProvider<MeterRegistry> meterRegistry, Environment environment) {
+		return new SpringGrpcAttemptMetricsCustomizer<>(meterRegistry, SpringGrpcClientTags.of(environment));
 	}
 
 }

@@ -10,13 +10,11 @@ import io.github.grpcretry.channel.GrpcChannelFactory;
 import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
+import io.github.grpcretry.test.InterceptorsSeen;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.grpc.ClientInterceptor;
-import io.grpc.ForwardingChannelBuilder2;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.inprocess.InProcessChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -120,32 +118,6 @@ class ChannelRetentionTests {
 		EchoGrpc.newBlockingStub(channel)
 			.withDeadlineAfter(10, TimeUnit.SECONDS)
 			.unaryEcho(EchoRequest.newBuilder().setMessage("hello").build());
-	}
-
-	/**
-	 * A builder that only notes the interceptors it is given.
-	 */
-	private static final class InterceptorsSeen extends ForwardingChannelBuilder2<InterceptorsSeen> {
-
-		private final ManagedChannelBuilder<?> delegate = InProcessChannelBuilder.forName(SERVER_NAME);
-
-		private final List<ClientInterceptor> seen;
-
-		InterceptorsSeen(List<ClientInterceptor> seen) {
-			this.seen = seen;
-		}
-
-		@Override
-		protected ManagedChannelBuilder<?> delegate() {
-			return this.delegate;
-		}
-
-		@Override
-		public InterceptorsSeen intercept(ClientInterceptor... interceptors) {
-			this.seen.addAll(List.of(interceptors));
-			return this;
-		}
-
 	}
 
 }

@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
 import io.github.grpcretry.test.EchoTestServer;
+import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.PerCallSummaries;
 import io.github.grpcretry.test.echo.EchoGrpc;
@@ -30,6 +31,8 @@ public abstract class AbstractSpringGrpcChannelMetricsTests {
 
 	/** The channel name the tests configure. */
 	protected static final String CHANNEL = "echo";
+
+	private static final String SECRET = "s3cret-token";
 
 	/**
 	 * Spring gRPC's client auto-configurations on this line, the observation one included.
@@ -96,6 +99,51 @@ public abstract class AbstractSpringGrpcChannelMetricsTests {
 					assertThat(new Meters(context.getBean(MeterRegistry.class)).attempts("client", CHANNEL))
 						.isEqualTo(20);
 				});
+		}
+	}
+
+	@Test
+	void aChannelMadeForAnAddressIsTaggedWithTheAddressWithoutItsCredentials() {
+		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.ok()))) {
+			String target = "dns://admin:" + SECRET + "@127.0.0.1:53/" + server.address();
+			contextRunner().run((context) -> {
+				ManagedChannel channel = context.getBean(GrpcChannelFactory.class).createChannel(target);
+				callFiveTimes(channel);
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(new Meters(registry).attempts("client", "dns://****@127.0.0.1:53/" + server.address()))
+					.isEqualTo(5);
+				assertThat(registry.getMeters()).flatMap((meter) -> meter.getId().getTags())
+					.noneMatch((tag) -> tag.getValue().contains(SECRET));
+			});
+		}
+	}
+
+	@Test
+	void channelsMadeForEveryDiscoveredInstanceKeepABoundedNumberOfClientTags() {
+		int instances = SpringGrpcClientTags.MAX_ADDRESSES + 20;
+		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.ok()))) {
+			contextRunner().run((context) -> {
+				GrpcChannelFactory channels = context.getBean(GrpcChannelFactory.class);
+				for (int instance = 0; instance < instances; instance++) {
+					// A distinct address per instance, each reaching the one server: grpc-java's DNS resolver does
+					// not query the authority's server for an IP literal.
+					String target = "dns://10.0.0." + instance + ":53/" + server.address();
+					ManagedChannel channel = channels.createChannel(target);
+					EchoGrpc.newBlockingStub(channel).unaryEcho(EchoRequest.newBuilder().setMessage("hi").build());
+					channel.shutdownNow();
+				}
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(registry.find("grpc.client.attempts")
+					.counters()
+					.stream()
+					.map((counter) -> counter.getId().getTag("client"))
+					.distinct())
+					.hasSize(SpringGrpcClientTags.MAX_ADDRESSES + 1)
+					.contains("dns://10.0.0.0:53/" + server.address(), SpringGrpcClientTags.OTHER);
+				Meters meters = new Meters(registry);
+				assertThat(meters.attempts()).isEqualTo(instances);
+				assertThat(meters.attempts("client", SpringGrpcClientTags.OTHER)).isEqualTo(20);
+			});
 		}
 	}
 
