@@ -1,22 +1,10 @@
 package io.github.grpcretry.starter;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 import com.jayway.jsonpath.JsonPath;
-import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -28,6 +16,9 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import static io.github.grpcretry.starter.WebApplications.call;
+import static io.github.grpcretry.starter.WebApplications.freePort;
+import static io.github.grpcretry.starter.WebApplications.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
@@ -41,15 +32,6 @@ class CredentialsNotShownTests {
 
 	private static final String SECRET = "s3cret-token";
 
-	private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-	private static final MethodDescriptor<byte[], byte[]> ECHO = MethodDescriptor.<byte[], byte[]>newBuilder()
-		.setType(MethodDescriptor.MethodType.UNARY)
-		.setFullMethodName("echo.Echo/UnaryEcho")
-		.setRequestMarshaller(new BytesMarshaller())
-		.setResponseMarshaller(new BytesMarshaller())
-		.build();
-
 	@Test
 	void noCredentialOfAnAddressShowsInTheEndpointHealthOrLogs(CapturedOutput output) throws Exception {
 		int deadPort = freePort();
@@ -57,16 +39,17 @@ class CredentialsNotShownTests {
 				"admin:" + SECRET + "@127.0.0.1:" + deadPort)) {
 			for (String client : new String[] { "dns", "bare" }) {
 				ManagedChannel channel = context.getBean(client + "ManagedChannel", ManagedChannel.class);
-				assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(() -> call(channel));
+				assertThatExceptionOfType(StatusRuntimeException.class)
+					.isThrownBy(() -> call(channel, new byte[0], Duration.ofSeconds(10)));
 			}
 
-			String clients = get(context, "/actuator/grpcclients");
+			String clients = get(context, "/actuator/grpcclients").body();
 			assertThat((String) JsonPath.read(clients, "$.clients.dns.target"))
 				.isEqualTo("dns://****@127.0.0.1:53/127.0.0.1:" + deadPort);
 			assertThat((String) JsonPath.read(clients, "$.clients.bare.target")).isEqualTo("****@127.0.0.1:" + deadPort);
-			String one = get(context, "/actuator/grpcclients/dns");
+			String one = get(context, "/actuator/grpcclients/dns").body();
 			assertThat((String) JsonPath.read(one, "$.target")).isEqualTo("dns://****@127.0.0.1:53/127.0.0.1:" + deadPort);
-			String health = get(context, "/actuator/health");
+			String health = get(context, "/actuator/health").body();
 			assertThat((String) JsonPath.read(health, "$.components.grpcClients.components.dns.details.target"))
 				.isEqualTo("dns://****@127.0.0.1:53/127.0.0.1:" + deadPort);
 			for (String body : new String[] { clients, one, health }) {
@@ -85,48 +68,9 @@ class CredentialsNotShownTests {
 			.run();
 	}
 
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-	}
-
-	private static void call(ManagedChannel channel) {
-		ClientCalls.blockingUnaryCall(channel, ECHO, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
-				new byte[0]);
-	}
-
-	private static String get(ConfigurableApplicationContext context, String path)
-			throws IOException, InterruptedException {
-		// Set by Spring Boot on every line once the web server started, wherever its web server types live.
-		int port = context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
-		return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-				HttpResponse.BodyHandlers.ofString())
-			.body();
-	}
-
 	@SpringBootConfiguration
 	@EnableAutoConfiguration
 	static class Application {
-
-	}
-
-	private static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-
-		@Override
-		public InputStream stream(byte[] value) {
-			return new ByteArrayInputStream(value);
-		}
-
-		@Override
-		public byte[] parse(InputStream stream) {
-			try {
-				return stream.readAllBytes();
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-		}
 
 	}
 

@@ -1,12 +1,6 @@
 package io.github.grpcretry.starter;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,15 +10,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,6 +37,8 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import static io.github.grpcretry.starter.WebApplications.ECHO;
+import static io.github.grpcretry.starter.WebApplications.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.SoftAssertions.assertSoftly;
 
@@ -57,15 +50,6 @@ import static org.assertj.core.api.SoftAssertions.assertSoftly;
 class GracefulShutdownTests {
 
 	private static final Duration TIMEOUT = Duration.ofSeconds(20);
-
-	private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-	private static final MethodDescriptor<byte[], byte[]> ECHO = MethodDescriptor.<byte[], byte[]>newBuilder()
-		.setType(MethodDescriptor.MethodType.UNARY)
-		.setFullMethodName("echo.Echo/UnaryEcho")
-		.setRequestMarshaller(new BytesMarshaller())
-		.setResponseMarshaller(new BytesMarshaller())
-		.build();
 
 	private Server server;
 
@@ -110,10 +94,7 @@ class GracefulShutdownTests {
 	private void assertEveryoneAnsweredWhileClosing(ConfigurableApplicationContext context, ShutdownSteps steps)
 			throws Exception {
 		ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
-		int port = context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
-		CompletableFuture<HttpResponse<String>> inFlight = HTTP.sendAsync(
-				HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/echo?message=in-flight")).build(),
-				HttpResponse.BodyHandlers.ofString());
+		CompletableFuture<HttpResponse<String>> inFlight = send(context, "/echo?message=in-flight");
 		assertThat(steps.requestArrived.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
 
 		// The handler calls its channel only once the context has begun closing.
@@ -134,9 +115,7 @@ class GracefulShutdownTests {
 
 	private static String call(ManagedChannel channel, String message) {
 		try {
-			byte[] reply = ClientCalls.blockingUnaryCall(channel, ECHO,
-					CallOptions.DEFAULT.withDeadlineAfter(TIMEOUT.toSeconds(), TimeUnit.SECONDS),
-					message.getBytes(StandardCharsets.UTF_8));
+			byte[] reply = WebApplications.call(channel, message.getBytes(StandardCharsets.UTF_8), TIMEOUT);
 			return new String(reply, StandardCharsets.UTF_8);
 		}
 		catch (StatusRuntimeException ex) {
@@ -257,25 +236,6 @@ class GracefulShutdownTests {
 		@Override
 		public void destroy() {
 			this.steps.answers.put("dependent destroy", call(this.channel, "dependent destroy"));
-		}
-
-	}
-
-	private static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-
-		@Override
-		public InputStream stream(byte[] value) {
-			return new ByteArrayInputStream(value);
-		}
-
-		@Override
-		public byte[] parse(InputStream stream) {
-			try {
-				return stream.readAllBytes();
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
 		}
 
 	}

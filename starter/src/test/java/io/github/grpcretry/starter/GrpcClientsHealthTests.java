@@ -1,25 +1,13 @@
 package io.github.grpcretry.starter;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 import com.jayway.jsonpath.JsonPath;
-import io.grpc.CallOptions;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.SpringBootConfiguration;
@@ -28,6 +16,9 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import static io.github.grpcretry.starter.WebApplications.call;
+import static io.github.grpcretry.starter.WebApplications.freePort;
+import static io.github.grpcretry.starter.WebApplications.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
@@ -39,20 +30,12 @@ import static org.awaitility.Awaitility.await;
  */
 class GrpcClientsHealthTests {
 
-	private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-	private static final MethodDescriptor<byte[], byte[]> ECHO = MethodDescriptor.<byte[], byte[]>newBuilder()
-		.setType(MethodDescriptor.MethodType.UNARY)
-		.setFullMethodName("echo.Echo/UnaryEcho")
-		.setRequestMarshaller(new BytesMarshaller())
-		.setResponseMarshaller(new BytesMarshaller())
-		.build();
-
 	@Test
 	void clientWhoseServerIsDownIsDownInHealthWhileLivenessAndReadinessStayUp() throws Exception {
 		try (ConfigurableApplicationContext context = start(freePort())) {
 			ManagedChannel down = context.getBean("downManagedChannel", ManagedChannel.class);
-			assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(() -> call(down))
+			assertThatExceptionOfType(StatusRuntimeException.class)
+				.isThrownBy(() -> call(down, new byte[0], Duration.ofSeconds(10)))
 				.extracting((ex) -> ex.getStatus().getCode())
 				.isEqualTo(Status.Code.UNAVAILABLE);
 			await().atMost(Duration.ofSeconds(10))
@@ -104,47 +87,9 @@ class GrpcClientsHealthTests {
 			.run();
 	}
 
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-	}
-
-	private static void call(ManagedChannel channel) {
-		ClientCalls.blockingUnaryCall(channel, ECHO, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
-				new byte[0]);
-	}
-
-	private static HttpResponse<String> get(ConfigurableApplicationContext context, String path)
-			throws IOException, InterruptedException {
-		// Set by Spring Boot on every line once the web server started, wherever its web server types live.
-		int port = context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
-		return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-				HttpResponse.BodyHandlers.ofString());
-	}
-
 	@SpringBootConfiguration
 	@EnableAutoConfiguration
 	static class Application {
-
-	}
-
-	private static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-
-		@Override
-		public InputStream stream(byte[] value) {
-			return new ByteArrayInputStream(value);
-		}
-
-		@Override
-		public byte[] parse(InputStream stream) {
-			try {
-				return stream.readAllBytes();
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-		}
 
 	}
 
