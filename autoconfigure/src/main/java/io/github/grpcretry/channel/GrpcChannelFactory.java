@@ -71,6 +71,9 @@ public class GrpcChannelFactory implements AutoCloseable {
 	// Computed once per client, so that what operations report is the very map grpc-java was handed.
 	private final Map<String, ChannelSettings> settings = new ConcurrentHashMap<>();
 
+	// Per client, the service config its channel is handed through its name resolver, which may change while it runs.
+	private final Map<String, LiveServiceConfig> serviceConfigs = new ConcurrentHashMap<>();
+
 	// Guarded by channels, so that a channel is either among those close() takes or sees that they were taken.
 	private boolean closed;
 
@@ -131,7 +134,8 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	private ManagedChannel build(String clientName, ClientProperties client) {
 		ChannelSettings settings = settings(clientName);
-		ManagedChannelBuilder<?> builder = newBuilder(client);
+		LiveServiceConfig serviceConfig = serviceConfig(clientName);
+		ManagedChannelBuilder<?> builder = newBuilder(client, serviceConfig);
 		applyLoadBalancingPolicy(settings, builder);
 		applyChannelSettings(client, builder);
 		if (this.innermost != null) {
@@ -148,7 +152,25 @@ public class GrpcChannelFactory implements AutoCloseable {
 		applyServiceConfig(client, settings, builder);
 		builder.maxRetryAttempts(attemptsCap(guarded.retryAttemptsCap(), largestMaxAttempts));
 		builder.maxHedgedAttempts(attemptsCap(guarded.hedgedAttemptsCap(), largestMaxAttempts));
-		return builder.build();
+		ManagedChannel channel = builder.build();
+		serviceConfig.wakeWith(() -> channel.getState(true));
+		return channel;
+	}
+
+	/**
+	 * The service config of a client's channel, through which it can change while the channel runs.
+	 * @param clientName the client's key under {@code grpc.clients}
+	 * @return the client's live service config
+	 * @throws IllegalArgumentException for a name that is not a configured client
+	 */
+	public LiveServiceConfig serviceConfig(String clientName) {
+		ChannelSettings settings = settings(clientName);
+		if (settings == null) {
+			throw new IllegalArgumentException("No gRPC client named '" + clientName + "' under "
+					+ GrpcClientsProperties.CLIENTS + "; the clients are " + this.properties.clients().keySet());
+		}
+		return this.serviceConfigs.computeIfAbsent(clientName,
+				(name) -> new LiveServiceConfig(settings.serviceConfig()));
 	}
 
 	private ManagedChannel keep(BuiltChannel built) {
@@ -219,19 +241,23 @@ public class GrpcChannelFactory implements AutoCloseable {
 		Map<String, Object> serviceConfig = ServiceConfigAmendments.amend(clientName,
 				ServiceConfigMapper.toServiceConfig(client), this.serviceConfigCustomizers, this.customizerNames,
 				(amended) -> {
-					ManagedChannelBuilder<?> probe = newBuilder(client).enableRetry();
+					ManagedChannelBuilder<?> probe = newBuilder(client, new LiveServiceConfig(amended)).enableRetry();
 					raiseAttemptCaps(probe, ServiceConfigMapper.largestMaxAttempts(amended));
 					return probe;
 				});
 		return new ChannelSettings(client.address(), negotiationType, sslBundle, loadBalancingPolicy, serviceConfig);
 	}
 
-	private ManagedChannelBuilder<?> newBuilder(ClientProperties client) {
+	// Every channel but an in-process one (a direct address, which has no name resolver) resolves its target through
+	// a resolver that hands grpc-java the live service config.
+	private ManagedChannelBuilder<?> newBuilder(ClientProperties client, LiveServiceConfig serviceConfig) {
 		String address = client.address();
 		if (isInProcess(client)) {
 			return InProcessChannels.forName(address.substring(IN_PROCESS_PREFIX.length()));
 		}
-		return Grpc.newChannelBuilder(StaticNameResolverProvider.target(address), credentials(client));
+		String target = StaticNameResolverProvider.target(address);
+		return Grpc.newChannelBuilder(target, credentials(client),
+				LiveServiceConfigResolverProvider.registryFor(target, serviceConfig, client.serviceConfigLookup()));
 	}
 
 	private static boolean isInProcess(ClientProperties client) {
@@ -262,7 +288,9 @@ public class GrpcChannelFactory implements AutoCloseable {
 	private static void applyServiceConfig(ClientProperties client, ChannelSettings settings,
 			ManagedChannelBuilder<?> builder) {
 		builder.enableRetry();
-		if (!client.serviceConfigLookup()) {
+		// Elsewhere the starter's resolver decides whether the target's own service config wins, and grpc-java must
+		// look the resolver's config up to take the live one.
+		if (!client.serviceConfigLookup() && isInProcess(client)) {
 			builder.disableServiceConfigLookUp();
 		}
 		if (!settings.serviceConfig().isEmpty()) {

@@ -6,6 +6,7 @@ import java.util.function.Function;
 import io.grpc.ForwardingChannelBuilder2;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.NameResolver;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,6 +17,8 @@ import org.jspecify.annotations.Nullable;
  * <li>{@code defaultServiceConfig(...)}, which would replace the whole service config, its retry policies
  * included; amend it with a {@link RetryServiceConfigCustomizer} instead;</li>
  * <li>{@code disableRetry()}, which would turn every retry and hedging policy off;</li>
+ * <li>{@code nameResolverFactory(...)}, which would replace the resolver through which the channel takes its
+ * service config;</li>
  * <li>{@code disableServiceConfigLookUp()} on a client with {@code service-config-lookup: true};</li>
  * <li>{@code maxRetryAttempts} or {@code maxHedgedAttempts} below the largest {@code max-attempts} of the client's
  * service config, which grpc-java would lower every policy to;</li>
@@ -86,6 +89,16 @@ public final class GuardedChannelBuilder extends ForwardingChannelBuilder2<Guard
 	public GuardedChannelBuilder disableRetry() {
 		throw refused("called disableRetry(), which would turn off every retry and hedging policy of the client's"
 				+ " service config", "remove the retry and hedging policies from the client's properties instead");
+	}
+
+	@Override
+	@Deprecated
+	@SuppressWarnings("deprecation")
+	public GuardedChannelBuilder nameResolverFactory(NameResolver.Factory resolverFactory) {
+		throw refused("called nameResolverFactory(...), which would replace the name resolver through which the"
+				+ " channel takes its service config, and every change to it while it runs",
+				"register a NameResolverProvider in grpc-java's NameResolverRegistry instead: the client's target"
+						+ " resolves through it");
 	}
 
 	@Override

@@ -46,7 +46,9 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 	 * @param target the target as handed to {@code Grpc.newChannelBuilder}
 	 * @param serviceConfig the config to publish
 	 * @param preferResolverConfig whether a config of the target's own resolver wins
-	 * @return the registry, for {@code Grpc.newChannelBuilder(target, credentials, registry)}
+	 * @return the registry, for {@code Grpc.newChannelBuilder(target, credentials, registry)}, on a builder whose
+	 * {@code defaultServiceConfig} is the config the holder starts with (unless it is empty), which serves until it
+	 * changes
 	 * @throws IllegalArgumentException if no registered provider resolves the target
 	 */
 	public static NameResolverRegistry registryFor(String target, LiveServiceConfig serviceConfig,
@@ -192,9 +194,12 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 			LiveServiceConfig.Version version = live.current();
 			ResolutionResult handed = result;
 			if (!LiveServiceConfigResolverProvider.this.preferResolverConfig || result.getServiceConfig() == null) {
-				handed = result.toBuilder()
-					.setServiceConfig(this.args.getServiceConfigParser().parseServiceConfig(version.serviceConfig()))
-					.build();
+				// The config the channel was built with is grpc-java's own default service config, which serves when
+				// a result has none: handing a parse of it instead would be a new throttle for the calls after the
+				// first result, while the calls waiting for that result take the default's.
+				ConfigOrError config = (version.number() == 0) ? null
+						: this.args.getServiceConfigParser().parseServiceConfig(version.serviceConfig());
+				handed = result.toBuilder().setServiceConfig(config).build();
 			}
 			Status status = listener.onResult2(handed);
 			live.published(version);

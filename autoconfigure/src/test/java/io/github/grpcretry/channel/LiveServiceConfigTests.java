@@ -1,6 +1,7 @@
 package io.github.grpcretry.channel;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,7 @@ import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -124,12 +126,41 @@ class LiveServiceConfigTests {
 		}
 	}
 
+	@Test
+	void aChangedRetryThrottleKeepsItsTokensWhenTheChannelResolvesAgain() throws Exception {
+		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.fail(Status.Code.UNAVAILABLE)))) {
+			LiveServiceConfig config = new LiveServiceConfig(Map.of());
+			ManagedChannel channel = channel(server.address(), config);
+			try {
+				Map<String, Object> throttled = new HashMap<>(retrying(5, "0.005s"));
+				throttled.put("retryThrottling", Map.of("maxTokens", 10.0, "tokenRatio", 0.1));
+				assertThat(config.set(throttled, TAKEN)).isTrue();
+				for (int i = 0; i < 6; i++) {
+					assertUnavailable(channel);
+					// Each call after the first wakes the channel, whose new resolver hands grpc-java the config.
+					channel.enterIdle();
+				}
+				// Tokens 10 -> 6 over the first call's 4 retried attempts, 5 at its last; then every call's only
+				// attempt takes them lower: a resolver that handed grpc-java another throttle with a result would
+				// refill them, and every call would be retried.
+				assertThat(server.requests()).extracting(EchoTestServer.Request::previousAttempts)
+					.containsExactly(0, 1, 2, 3, 4, 0, 0, 0, 0, 0);
+			}
+			finally {
+				channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+			}
+		}
+	}
+
 	private static ManagedChannel channel(String target, LiveServiceConfig config) {
-		ManagedChannel channel = Grpc
+		ManagedChannelBuilder<?> builder = Grpc
 			.newChannelBuilder(target, InsecureChannelCredentials.create(),
 					LiveServiceConfigResolverProvider.registryFor(target, config, false))
-			.enableRetry()
-			.build();
+			.enableRetry();
+		if (!config.get().isEmpty()) {
+			builder.defaultServiceConfig(config.get());
+		}
+		ManagedChannel channel = builder.build();
 		config.wakeWith(() -> channel.getState(true));
 		return channel;
 	}
@@ -142,7 +173,7 @@ class LiveServiceConfigTests {
 	}
 
 	// A service config as grpc-java takes it: numbers as Double, durations as "<seconds>s".
-	private static Map<String, ?> retrying(int maxAttempts, String backoff) {
+	private static Map<String, Object> retrying(int maxAttempts, String backoff) {
 		return Map.of("methodConfig",
 				List.of(Map.of("name", List.of(Map.of("service", "echo.Echo")), "retryPolicy",
 						Map.of("maxAttempts", (double) maxAttempts, "initialBackoff", backoff, "maxBackoff", backoff,
