@@ -22,6 +22,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.NameResolverRegistry;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import org.apache.commons.logging.Log;
@@ -135,21 +136,24 @@ public class GrpcChannelFactory implements AutoCloseable {
 	private ManagedChannel build(String clientName, ClientProperties client) {
 		ChannelSettings settings = settings(clientName);
 		LiveServiceConfig serviceConfig = serviceConfig(clientName);
-		ManagedChannelBuilder<?> builder = newBuilder(client, serviceConfig);
+		// What the config is as the channel is built: its default service config, until the config changes.
+		LiveServiceConfig.Version builtWith = serviceConfig.current();
+		ManagedChannelBuilder<?> builder = newBuilder(client, (target) -> LiveServiceConfigResolverProvider
+			.registryFor(target, serviceConfig, builtWith, client.serviceConfigLookup()));
 		applyLoadBalancingPolicy(settings, builder);
 		applyChannelSettings(client, builder);
 		if (this.innermost != null) {
 			this.innermost.customize(clientName, builder);
 		}
 		// Customizers get a builder that refuses what would drop the service config; it is applied after them.
-		int largestMaxAttempts = ServiceConfigMapper.largestMaxAttempts(settings.serviceConfig());
+		int largestMaxAttempts = ServiceConfigMapper.largestMaxAttempts(builtWith.serviceConfig());
 		GuardedChannelBuilder guarded = new GuardedChannelBuilder(builder, clientName, client.serviceConfigLookup(),
 				largestMaxAttempts, this.customizerNames);
 		for (RetryChannelBuilderCustomizer customizer : this.customizers) {
 			guarded.customizedBy(customizer);
 			customizer.customize(clientName, guarded);
 		}
-		applyServiceConfig(client, settings, builder);
+		applyServiceConfig(client, builtWith.serviceConfig(), builder);
 		builder.maxRetryAttempts(attemptsCap(guarded.retryAttemptsCap(), largestMaxAttempts));
 		builder.maxHedgedAttempts(attemptsCap(guarded.hedgedAttemptsCap(), largestMaxAttempts));
 		ManagedChannel channel = builder.build();
@@ -241,23 +245,24 @@ public class GrpcChannelFactory implements AutoCloseable {
 		Map<String, Object> serviceConfig = ServiceConfigAmendments.amend(clientName,
 				ServiceConfigMapper.toServiceConfig(client), this.serviceConfigCustomizers, this.customizerNames,
 				(amended) -> {
-					ManagedChannelBuilder<?> probe = newBuilder(client, new LiveServiceConfig(amended)).enableRetry();
+					ManagedChannelBuilder<?> probe = newBuilder(client, (target) -> NameResolverRegistry
+						.getDefaultRegistry()).enableRetry();
 					raiseAttemptCaps(probe, ServiceConfigMapper.largestMaxAttempts(amended));
 					return probe;
 				});
 		return new ChannelSettings(client.address(), negotiationType, sslBundle, loadBalancingPolicy, serviceConfig);
 	}
 
-	// Every channel but an in-process one (a direct address, which has no name resolver) resolves its target through
-	// a resolver that hands grpc-java the live service config.
-	private ManagedChannelBuilder<?> newBuilder(ClientProperties client, LiveServiceConfig serviceConfig) {
+	// Every channel but an in-process one (a direct address, which has no name resolver) resolves its target with
+	// the given registry: the channel's own, which hands grpc-java the live service config.
+	private ManagedChannelBuilder<?> newBuilder(ClientProperties client,
+			Function<String, NameResolverRegistry> resolvers) {
 		String address = client.address();
 		if (isInProcess(client)) {
 			return InProcessChannels.forName(address.substring(IN_PROCESS_PREFIX.length()));
 		}
 		String target = StaticNameResolverProvider.target(address);
-		return Grpc.newChannelBuilder(target, credentials(client),
-				LiveServiceConfigResolverProvider.registryFor(target, serviceConfig, client.serviceConfigLookup()));
+		return Grpc.newChannelBuilder(target, credentials(client), resolvers.apply(target));
 	}
 
 	private static boolean isInProcess(ClientProperties client) {
@@ -285,7 +290,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 		return tls.build();
 	}
 
-	private static void applyServiceConfig(ClientProperties client, ChannelSettings settings,
+	private static void applyServiceConfig(ClientProperties client, Map<String, ?> serviceConfig,
 			ManagedChannelBuilder<?> builder) {
 		builder.enableRetry();
 		// Elsewhere the starter's resolver decides whether the target's own service config wins, and grpc-java must
@@ -293,8 +298,8 @@ public class GrpcChannelFactory implements AutoCloseable {
 		if (!client.serviceConfigLookup() && isInProcess(client)) {
 			builder.disableServiceConfigLookUp();
 		}
-		if (!settings.serviceConfig().isEmpty()) {
-			builder.defaultServiceConfig(settings.serviceConfig());
+		if (!serviceConfig.isEmpty()) {
+			builder.defaultServiceConfig(serviceConfig);
 		}
 	}
 

@@ -6,6 +6,8 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.TimeUnit;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The service config in effect for one client's channel, which may change while the channel runs. grpc-java takes a
  * changed service config only from the channel's name resolver (grpc-java issues 10424 and 5189), and each call uses
@@ -22,8 +24,8 @@ public final class LiveServiceConfig {
 	// resolver down on idle and starts a new one when the channel leaves idle).
 	private final Set<Runnable> publishers = new CopyOnWriteArraySet<>();
 
-	private volatile Runnable wake = () -> {
-	};
+	// Null until a channel is built: one built later starts with the config in effect then.
+	private volatile @Nullable Runnable wake;
 
 	// Guarded by this: the newest version a resolver has handed to grpc-java.
 	private long published;
@@ -58,7 +60,8 @@ public final class LiveServiceConfig {
 	 * {@code true} use it; calls in flight keep theirs. The caller has validated it.
 	 * @param serviceConfig the new service config
 	 * @param timeout how long to wait for the channel to take it
-	 * @return whether the channel took it in time; if not, it takes it with its next resolution
+	 * @return whether the channel took it in time (or none was built yet: it is built with it); if not, it takes it
+	 * with its next resolution
 	 * @throws InterruptedException if interrupted while waiting
 	 */
 	public boolean set(Map<String, ?> serviceConfig, Duration timeout) throws InterruptedException {
@@ -68,7 +71,11 @@ public final class LiveServiceConfig {
 			this.current = version;
 		}
 		if (this.publishers.isEmpty()) {
-			this.wake.run();
+			Runnable wake = this.wake;
+			if (wake == null) {
+				return true;
+			}
+			wake.run();
 		}
 		for (Runnable publisher : this.publishers) {
 			publisher.run();

@@ -33,10 +33,13 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 
 	private final boolean preferResolverConfig;
 
+	private final LiveServiceConfig.Version builtWith;
+
 	private LiveServiceConfigResolverProvider(NameResolverProvider target, LiveServiceConfig serviceConfig,
-			boolean preferResolverConfig) {
+			LiveServiceConfig.Version builtWith, boolean preferResolverConfig) {
 		this.target = target;
 		this.serviceConfig = serviceConfig;
+		this.builtWith = builtWith;
 		this.preferResolverConfig = preferResolverConfig;
 	}
 
@@ -45,21 +48,21 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 	 * live config in every result.
 	 * @param target the target as handed to {@code Grpc.newChannelBuilder}
 	 * @param serviceConfig the config to publish
+	 * @param builtWith the version of it the channel's builder has as its {@code defaultServiceConfig} (none when
+	 * that config is empty), which serves until the config changes
 	 * @param preferResolverConfig whether a config of the target's own resolver wins
-	 * @return the registry, for {@code Grpc.newChannelBuilder(target, credentials, registry)}, on a builder whose
-	 * {@code defaultServiceConfig} is the config the holder starts with (unless it is empty), which serves until it
-	 * changes
+	 * @return the registry, for {@code Grpc.newChannelBuilder(target, credentials, registry)}
 	 * @throws IllegalArgumentException if no registered provider resolves the target
 	 */
-	public static NameResolverRegistry registryFor(String target, LiveServiceConfig serviceConfig,
-			boolean preferResolverConfig) {
+	static NameResolverRegistry registryFor(String target, LiveServiceConfig serviceConfig,
+			LiveServiceConfig.Version builtWith, boolean preferResolverConfig) {
 		NameResolverRegistry registry = new NameResolverRegistry();
-		registry.register(forTarget(target, serviceConfig, preferResolverConfig));
+		registry.register(forTarget(target, serviceConfig, builtWith, preferResolverConfig));
 		return registry;
 	}
 
 	private static LiveServiceConfigResolverProvider forTarget(String target, LiveServiceConfig serviceConfig,
-			boolean preferResolverConfig) {
+			LiveServiceConfig.Version builtWith, boolean preferResolverConfig) {
 		NameResolverRegistry registry = NameResolverRegistry.getDefaultRegistry();
 		NameResolverProvider provider = null;
 		String scheme = scheme(target);
@@ -72,7 +75,7 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 		if (provider == null) {
 			throw new IllegalArgumentException("No name resolver is registered for " + TargetCredentials.masked(target));
 		}
-		return new LiveServiceConfigResolverProvider(provider, serviceConfig, preferResolverConfig);
+		return new LiveServiceConfigResolverProvider(provider, serviceConfig, builtWith, preferResolverConfig);
 	}
 
 	private static @Nullable String scheme(String target) {
@@ -197,7 +200,7 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 				// The config the channel was built with is grpc-java's own default service config, which serves when
 				// a result has none: handing a parse of it instead would be a new throttle for the calls after the
 				// first result, while the calls waiting for that result take the default's.
-				ConfigOrError config = (version.number() == 0) ? null
+				ConfigOrError config = (version == LiveServiceConfigResolverProvider.this.builtWith) ? null
 						: this.args.getServiceConfigParser().parseServiceConfig(version.serviceConfig());
 				handed = result.toBuilder().setServiceConfig(config).build();
 			}

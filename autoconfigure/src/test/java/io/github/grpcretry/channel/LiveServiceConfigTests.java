@@ -155,7 +155,7 @@ class LiveServiceConfigTests {
 	private static ManagedChannel channel(String target, LiveServiceConfig config) {
 		ManagedChannelBuilder<?> builder = Grpc
 			.newChannelBuilder(target, InsecureChannelCredentials.create(),
-					LiveServiceConfigResolverProvider.registryFor(target, config, false))
+					LiveServiceConfigResolverProvider.registryFor(target, config, config.current(), false))
 			.enableRetry();
 		if (!config.get().isEmpty()) {
 			builder.defaultServiceConfig(config.get());

@@ -16,6 +16,7 @@ import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.NameResolverRegistry;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -116,11 +117,19 @@ class ServiceConfigCustomizerTests {
 						"called defaultServiceConfig(...)", RetryServiceConfigCustomizer.class.getName()),
 				argumentSet("disableRetry", (Consumer<ManagedChannelBuilder<?>>) ManagedChannelBuilder::disableRetry,
 						"called disableRetry()", "remove the retry and hedging policies"),
+				argumentSet("nameResolverFactory, which would replace the live service config's resolver",
+						(Consumer<ManagedChannelBuilder<?>>) (builder) -> replaceNameResolver(builder),
+						"called nameResolverFactory(...)", "register a NameResolverProvider"),
 				argumentSet("maxRetryAttempts below max-attempts",
 						(Consumer<ManagedChannelBuilder<?>>) (builder) -> builder.maxRetryAttempts(3),
 						"called maxRetryAttempts(3)", "lower max-attempts"),
 				argumentSet("build", (Consumer<ManagedChannelBuilder<?>>) ManagedChannelBuilder::build,
 						"called build()", "only configure the builder"));
+	}
+
+	@SuppressWarnings("deprecation")
+	private static void replaceNameResolver(ManagedChannelBuilder<?> builder) {
+		builder.nameResolverFactory(NameResolverRegistry.getDefaultRegistry().asFactory());
 	}
 
 	@ParameterizedTest
