@@ -1,24 +1,35 @@
 package io.github.grpcretry.actuate;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
 import io.github.grpcretry.channel.ChannelSettings;
+import io.github.grpcretry.channel.ClientServiceConfig;
 import io.grpc.ConnectivityState;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 
 /**
  * The {@code grpcclients} actuator endpoint: every client's target, negotiation type, load-balancing policy, service
- * config exactly as handed to grpc-java, connectivity state and figures so far. Read-only; never an SSL bundle's
- * material, its name at most.
+ * config in effect exactly as handed to grpc-java (where it came from, when it last changed), connectivity state and
+ * figures so far; never an SSL bundle's material, its name at most. Its one write operation is the incident switch,
+ * which turns a client's retries off or back to the configured ones; the endpoint is read-only unless the
+ * application grants more ({@code management.endpoint.grpcclients.access=unrestricted}).
  */
-@Endpoint(id = "grpcclients")
+@Endpoint(id = "grpcclients", defaultAccess = Access.READ_ONLY)
 public class GrpcClientsEndpoint {
+
+	private static final String RETRIES_OFF = "off";
+
+	private static final String RETRIES_CONFIGURED = "configured";
 
 	private final GrpcClientsView clients;
 
@@ -58,9 +69,41 @@ public class GrpcClientsEndpoint {
 			return null;
 		}
 		ConnectivityState state = this.clients.state(name);
+		ClientServiceConfig.State serviceConfig = this.clients.serviceConfig(name);
 		return new GrpcClientDescriptor(settings.target(), settings.negotiationType(), settings.sslBundle(),
-				settings.loadBalancingPolicy(), settings.serviceConfig(), (state != null) ? state.name() : null,
+				settings.loadBalancingPolicy(), Collections.unmodifiableMap(serviceConfig.serviceConfig()),
+				serviceConfig.retriesOff() ? RETRIES_OFF : RETRIES_CONFIGURED, serviceConfig.source().value(),
+				serviceConfig.changedAt().toString(), (state != null) ? state.name() : null,
 				this.clients.figures(name));
+	}
+
+	/**
+	 * The incident switch: turns a client's retries off ({@code "off"}: every method makes one attempt, no hedging;
+	 * timeouts and the rest kept) or back to what the configuration says ({@code "configured"}), for the calls that
+	 * start from now on. It wins over every other source of the client's service config while it is off.
+	 * @param name the client's name
+	 * @param retries {@code off} or {@code configured}
+	 * @return 200 with the client as it is now; 404 for an unknown client; 400 for another value, or for an
+	 * in-process client, whose channel cannot take a change while it runs
+	 * @throws InterruptedException if interrupted while the channel takes the change
+	 */
+	@WriteOperation
+	public WebEndpointResponse<Object> switchRetries(@Selector String name, String retries)
+			throws InterruptedException {
+		if (this.clients.settings(name) == null) {
+			return new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND);
+		}
+		if (!RETRIES_OFF.equals(retries) && !RETRIES_CONFIGURED.equals(retries)) {
+			return new WebEndpointResponse<>(Map.of("error", "retries must be \"" + RETRIES_OFF + "\" or \""
+					+ RETRIES_CONFIGURED + "\", not \"" + retries + "\""), WebEndpointResponse.STATUS_BAD_REQUEST);
+		}
+		try {
+			this.clients.switchRetries(name, RETRIES_OFF.equals(retries));
+		}
+		catch (IllegalStateException ex) {
+			return new WebEndpointResponse<>(Map.of("error", ex.getMessage()), WebEndpointResponse.STATUS_BAD_REQUEST);
+		}
+		return new WebEndpointResponse<>(client(name), WebEndpointResponse.STATUS_OK);
 	}
 
 	/**
@@ -79,12 +122,17 @@ public class GrpcClientsEndpoint {
 	 * @param negotiationType {@code tls} or {@code plaintext}
 	 * @param sslBundle the name of its SSL bundle, {@code null} without one
 	 * @param loadBalancingPolicy the policy handed to grpc-java, {@code null} for an in-process address
-	 * @param serviceConfig the service config handed to grpc-java, numbers as grpc-java reads them
+	 * @param serviceConfig the service config in effect, as handed to grpc-java, numbers as grpc-java reads them
+	 * @param retries {@code configured}, or {@code off} while the incident switch has turned them off
+	 * @param serviceConfigSource where the service config in effect came from: {@code configuration},
+	 * {@code refresh} or {@code endpoint}
+	 * @param serviceConfigChangedAt when it last changed (ISO-8601; the application's start until a change)
 	 * @param state the channel's connectivity state, read without connecting; {@code null} while no channel was built
 	 * @param figures its calls and attempts so far; {@code null} without a meter registry
 	 */
 	public record GrpcClientDescriptor(String target, String negotiationType, @Nullable String sslBundle,
-			@Nullable String loadBalancingPolicy, Map<String, Object> serviceConfig, @Nullable String state,
+			@Nullable String loadBalancingPolicy, Map<String, Object> serviceConfig, String retries,
+			String serviceConfigSource, String serviceConfigChangedAt, @Nullable String state,
 			@Nullable ClientFigures figures) implements OperationResponseBody {
 	}
 

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 import io.github.grpcretry.channel.ChannelSettings;
+import io.github.grpcretry.channel.ClientServiceConfig;
 import io.github.grpcretry.channel.GrpcChannelFactory;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
@@ -46,6 +47,27 @@ public class GrpcClientsView {
 	 */
 	public @Nullable ChannelSettings settings(String clientName) {
 		return this.channels.settings(clientName);
+	}
+
+	/**
+	 * A client's service config now: the one in effect, where it came from, when it last changed.
+	 * @param clientName the client's name
+	 * @return its state, or {@code null} for an unknown client
+	 */
+	public ClientServiceConfig.@Nullable State serviceConfig(String clientName) {
+		return (this.channels.settings(clientName) != null)
+				? this.channels.clientServiceConfig(clientName).state() : null;
+	}
+
+	/**
+	 * Turns a client's retries off, or back to what the configuration says, for the calls that start from now on.
+	 * @param clientName the client's name
+	 * @param off whether to turn them off
+	 * @return whether the channel holds the new config already
+	 * @throws InterruptedException if interrupted while waiting for the channel to take it
+	 */
+	public boolean switchRetries(String clientName, boolean off) throws InterruptedException {
+		return this.channels.clientServiceConfig(clientName).switchRetries(off);
 	}
 
 	/**

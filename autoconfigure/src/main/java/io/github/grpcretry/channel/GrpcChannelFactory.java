@@ -1,5 +1,6 @@
 package io.github.grpcretry.channel;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,6 +75,8 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	// Per client, the service config its channel is handed through its name resolver, which may change while it runs.
 	private final Map<String, LiveServiceConfig> serviceConfigs = new ConcurrentHashMap<>();
+
+	private final Map<String, ClientServiceConfig> clientServiceConfigs = new ConcurrentHashMap<>();
 
 	// Guarded by channels, so that a channel is either among those close() takes or sees that they were taken.
 	private boolean closed;
@@ -162,7 +165,21 @@ public class GrpcChannelFactory implements AutoCloseable {
 	}
 
 	/**
-	 * The service config of a client's channel, through which it can change while the channel runs.
+	 * A client's service config while the application runs: the one in effect, where it came from, and the incident
+	 * switch that turns its retries off.
+	 * @param clientName the client's key under {@code grpc.clients}
+	 * @return the client's service config
+	 * @throws IllegalArgumentException for a name that is not a configured client
+	 */
+	public ClientServiceConfig clientServiceConfig(String clientName) {
+		LiveServiceConfig live = serviceConfig(clientName);
+		return this.clientServiceConfigs.computeIfAbsent(clientName, (name) -> new ClientServiceConfig(name, live,
+				!isInProcess(this.properties.clients().get(name)), Clock.systemUTC()));
+	}
+
+	/**
+	 * The service config of a client's channel, through which it can change while the channel runs; what is set on
+	 * it is not validated here.
 	 * @param clientName the client's key under {@code grpc.clients}
 	 * @return the client's live service config
 	 * @throws IllegalArgumentException for a name that is not a configured client

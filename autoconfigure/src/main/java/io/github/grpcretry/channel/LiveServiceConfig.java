@@ -35,7 +35,7 @@ public final class LiveServiceConfig {
 	 * @param serviceConfig the service config, as grpc-java's {@code defaultServiceConfig} takes it
 	 */
 	public LiveServiceConfig(Map<String, ?> serviceConfig) {
-		this.current = new Version(Map.copyOf(serviceConfig), 0);
+		this.current = new Version(Map.copyOf(serviceConfig), 0, false);
 	}
 
 	/**
@@ -65,9 +65,23 @@ public final class LiveServiceConfig {
 	 * @throws InterruptedException if interrupted while waiting
 	 */
 	public boolean set(Map<String, ?> serviceConfig, Duration timeout) throws InterruptedException {
+		return set(serviceConfig, false, timeout);
+	}
+
+	/**
+	 * Puts a new service config in effect, as {@link #set(Map, Duration)} does; a forced one wins over a config that
+	 * the target's own resolver publishes, even where that one otherwise wins ({@code service-config-lookup: true}).
+	 * @param serviceConfig the new service config
+	 * @param forced whether it wins over the target resolver's
+	 * @param timeout how long to wait for the channel to take it
+	 * @return whether the channel took it in time (or none was built yet: it is built with it); if not, it takes it
+	 * with its next resolution
+	 * @throws InterruptedException if interrupted while waiting
+	 */
+	public boolean set(Map<String, ?> serviceConfig, boolean forced, Duration timeout) throws InterruptedException {
 		Version version;
 		synchronized (this) {
-			version = new Version(Map.copyOf(serviceConfig), this.current.number() + 1);
+			version = new Version(Map.copyOf(serviceConfig), this.current.number() + 1, forced);
 			this.current = version;
 		}
 		if (this.publishers.isEmpty()) {
@@ -114,8 +128,12 @@ public final class LiveServiceConfig {
 
 	/**
 	 * A service config and its number: 0 for the one the channel started with, one more for each change.
+	 *
+	 * @param serviceConfig the config
+	 * @param number its number
+	 * @param forced whether it wins over a config of the target's own resolver
 	 */
-	record Version(Map<String, ?> serviceConfig, long number) {
+	record Version(Map<String, ?> serviceConfig, long number, boolean forced) {
 	}
 
 }

@@ -196,7 +196,8 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 			LiveServiceConfig live = LiveServiceConfigResolverProvider.this.serviceConfig;
 			LiveServiceConfig.Version version = live.current();
 			ResolutionResult handed = result;
-			if (!LiveServiceConfigResolverProvider.this.preferResolverConfig || result.getServiceConfig() == null) {
+			if (!LiveServiceConfigResolverProvider.this.preferResolverConfig || version.forced()
+					|| result.getServiceConfig() == null) {
 				// The config the channel was built with is grpc-java's own default service config, which serves when
 				// a result has none: handing a parse of it instead would be a new throttle for the calls after the
 				// first result, while the calls waiting for that result take the default's.

@@ -1,10 +1,13 @@
 package io.github.grpcretry.autoconfigure;
 
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.github.grpcretry.channel.ClientServiceConfig;
 import io.github.grpcretry.channel.GrpcChannelFactory;
 import io.github.grpcretry.channel.LiveServiceConfig;
 import io.github.grpcretry.test.EchoTestServer;
@@ -12,11 +15,17 @@ import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
+import io.grpc.EquivalentAddressGroup;
 import io.grpc.ManagedChannel;
+import io.grpc.NameResolver;
+import io.grpc.NameResolverProvider;
+import io.grpc.NameResolverRegistry;
 import io.grpc.Status;
+import io.grpc.StatusOr;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -26,6 +35,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * The starter's own channel bean takes a changed service config while it runs, whatever its address's scheme and
@@ -73,10 +83,109 @@ class LiveServiceConfigChannelTests {
 		}
 	}
 
+	@Test
+	void theIncidentSwitchWinsOverAConfigTheTargetsResolverPublishes() {
+		NameResolverRegistry.getDefaultRegistry().register(PUBLISHING);
+		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.fail(Status.Code.UNAVAILABLE)))) {
+			this.contextRunner
+				.withPropertyValues("grpc.clients.echo.address=" + PublishingResolverProvider.SCHEME + "://"
+						+ server.address(), "grpc.clients.echo.service-config-lookup=true")
+				.run((context) -> {
+					// The resolver's config (3 attempts) wins over the properties' (4).
+					failingCall(context);
+					assertThat(server.requestCount()).isEqualTo(3);
+
+					ClientServiceConfig serviceConfig = context.getBean(GrpcChannelFactory.class)
+						.clientServiceConfig("echo");
+					assertThat(serviceConfig.switchRetries(true)).isTrue();
+					failingCall(context);
+					assertThat(server.requestCount()).isEqualTo(3 + 1);
+					assertThat(serviceConfig.state().source()).isEqualTo(ClientServiceConfig.Source.ENDPOINT);
+					assertThat(serviceConfig.state().retriesOff()).isTrue();
+
+					assertThat(serviceConfig.switchRetries(false)).isTrue();
+					failingCall(context);
+					assertThat(server.requestCount()).isEqualTo(3 + 1 + 3);
+				});
+		}
+		finally {
+			NameResolverRegistry.getDefaultRegistry().deregister(PUBLISHING);
+		}
+	}
+
+	@Test
+	void anInProcessClientIsNotSwitchedAndSaysWhy() {
+		this.contextRunner.withPropertyValues("grpc.clients.echo.address=in-process:live-service-config-tests")
+			.run((context) -> assertThatIllegalStateException()
+				.isThrownBy(() -> context.getBean(GrpcChannelFactory.class).clientServiceConfig("echo").switchRetries(true))
+				.withMessageContaining("in-process address")
+				.withMessageContaining("restart"));
+	}
+
 	private static void failingCall(AssertableApplicationContext context) {
 		ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
 		assertThatExceptionOfType(StatusRuntimeException.class)
 			.isThrownBy(() -> EchoGrpc.newBlockingStub(channel).unaryEcho(EchoRequest.newBuilder().setMessage("hi").build()));
+	}
+
+	private static final PublishingResolverProvider PUBLISHING = new PublishingResolverProvider();
+
+	/**
+	 * Resolves {@code published://host:port} to that address, publishing a service config of its own: echo.Echo
+	 * retried up to 3 attempts, as a resolver with a service config (DNS TXT records, xDS) does.
+	 */
+	static final class PublishingResolverProvider extends NameResolverProvider {
+
+		static final String SCHEME = "published";
+
+		@Override
+		protected boolean isAvailable() {
+			return true;
+		}
+
+		@Override
+		protected int priority() {
+			return 5;
+		}
+
+		@Override
+		public String getDefaultScheme() {
+			return SCHEME;
+		}
+
+		@Override
+		public NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
+			if (!SCHEME.equals(targetUri.getScheme())) {
+				return null;
+			}
+			InetSocketAddress address = new InetSocketAddress(targetUri.getHost(), targetUri.getPort());
+			return new NameResolver() {
+
+				@Override
+				public String getServiceAuthority() {
+					return targetUri.getAuthority();
+				}
+
+				@Override
+				public void start(Listener2 listener) {
+					listener.onResult2(ResolutionResult.newBuilder()
+						.setAddressesOrError(StatusOr.fromValue(List.of(new EquivalentAddressGroup(address))))
+						.setServiceConfig(args.getServiceConfigParser()
+							.parseServiceConfig(Map.of("methodConfig", List.of(Map.of("name",
+									List.of(Map.of("service", "echo.Echo")), "retryPolicy",
+									Map.of("maxAttempts", 3.0, "initialBackoff", "0.005s", "maxBackoff", "0.005s",
+											"backoffMultiplier", 1.0, "retryableStatusCodes",
+											List.of("UNAVAILABLE")))))))
+						.build());
+				}
+
+				@Override
+				public void shutdown() {
+				}
+
+			};
+		}
+
 	}
 
 }

@@ -10,13 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ServerCalls;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,8 +33,8 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-import static io.github.grpcretry.starter.WebApplications.ECHO;
 import static io.github.grpcretry.starter.WebApplications.send;
+import static io.github.grpcretry.starter.WebApplications.startEchoServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.SoftAssertions.assertSoftly;
 
@@ -55,16 +51,10 @@ class GracefulShutdownTests {
 
 	@BeforeEach
 	void startServer() throws IOException {
-		ServerServiceDefinition echo = ServerServiceDefinition.builder("echo.Echo")
-			.addMethod(ECHO, ServerCalls.asyncUnaryCall((request, responses) -> {
-				responses.onNext(request);
-				responses.onCompleted();
-			}))
-			.build();
-		this.server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-			.addService(echo)
-			.build()
-			.start();
+		this.server = startEchoServer((request, responses) -> {
+			responses.onNext(request);
+			responses.onCompleted();
+		});
 	}
 
 	@AfterEach

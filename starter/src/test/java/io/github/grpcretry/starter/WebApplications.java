@@ -14,9 +14,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.grpc.CallOptions;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
 
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -53,6 +58,25 @@ final class WebApplications {
 	}
 
 	/**
+	 * Sends a POST of a JSON body to the application's web server and waits for the response.
+	 * @param context the running web application
+	 * @param path the path
+	 * @param json the body
+	 * @return the response
+	 * @throws Exception if the request fails or gets no response within 20 s
+	 */
+	static HttpResponse<String> post(ConfigurableApplicationContext context, String path, String json)
+			throws Exception {
+		int port = context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
+		return HTTP
+			.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+				.header("Content-Type", "application/json")
+				.POST(HttpRequest.BodyPublishers.ofString(json))
+				.build(), HttpResponse.BodyHandlers.ofString())
+			.get(20, TimeUnit.SECONDS);
+	}
+
+	/**
 	 * Sends a GET to the application's web server and waits for the response.
 	 * @param context the running web application
 	 * @param path the path and query
@@ -73,6 +97,21 @@ final class WebApplications {
 	static byte[] call(ManagedChannel channel, byte[] request, Duration deadline) {
 		return ClientCalls.blockingUnaryCall(channel, ECHO,
 				CallOptions.DEFAULT.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS), request);
+	}
+
+	/**
+	 * Starts a gRPC server on loopback, on a free port, that answers {@link #ECHO} with the given method.
+	 * @param echo what the server does with each request
+	 * @return the started server
+	 * @throws IOException if it cannot start
+	 */
+	static Server startEchoServer(ServerCalls.UnaryMethod<byte[], byte[]> echo) throws IOException {
+		return Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+			.addService(ServerServiceDefinition.builder("echo.Echo")
+				.addMethod(ECHO, ServerCalls.asyncUnaryCall(echo))
+				.build())
+			.build()
+			.start();
 	}
 
 	/**

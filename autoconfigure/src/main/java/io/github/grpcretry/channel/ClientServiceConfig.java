@@ -1,0 +1,148 @@
+package io.github.grpcretry.channel;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * One client's service config while the application runs: the configured one, or, while the incident switch has
+ * turned its retries off, the configured one without any retry or hedging policy (every call makes one attempt; its
+ * timeouts and everything else kept). The switch wins over every other source while it is on. Each change is handed
+ * to the running channel through its {@link LiveServiceConfig} and logged in one line.
+ */
+public final class ClientServiceConfig {
+
+	private static final Log logger = LogFactory.getLog(ClientServiceConfig.class);
+
+	// How long a change waits for the channel to take it: grpc-java takes it in its synchronization context at once,
+	// and an idle channel resolves its target first.
+	private static final Duration TAKE_TIMEOUT = Duration.ofSeconds(10);
+
+	private final String clientName;
+
+	private final LiveServiceConfig live;
+
+	private final Clock clock;
+
+	// Guarded by this.
+	private Map<String, ?> configured;
+
+	private boolean retriesOff;
+
+	private Source source = Source.CONFIGURATION;
+
+	private Instant changedAt;
+
+	private final boolean changeable;
+
+	ClientServiceConfig(String clientName, LiveServiceConfig live, boolean changeable, Clock clock) {
+		this.clientName = clientName;
+		this.live = live;
+		this.changeable = changeable;
+		this.clock = clock;
+		this.configured = live.get();
+		this.changedAt = clock.instant();
+	}
+
+	/**
+	 * Where a client's service config in effect came from.
+	 */
+	public enum Source {
+
+		/** The application's configuration at start-up. */
+		CONFIGURATION,
+
+		/** A refresh of the configuration while the application runs. */
+		REFRESH,
+
+		/** The {@code grpcclients} endpoint's incident switch. */
+		ENDPOINT;
+
+		/**
+		 * The name operations tools show.
+		 * @return the name, in lower case
+		 */
+		public String value() {
+			return name().toLowerCase(Locale.ROOT);
+		}
+
+	}
+
+	/**
+	 * What the client's service config is now.
+	 * @param serviceConfig the service config in effect, as handed to grpc-java
+	 * @param retriesOff whether the incident switch has turned its retries off
+	 * @param source where the config in effect came from
+	 * @param changedAt when it last changed (the start of the application until a change)
+	 */
+	public record State(Map<String, ?> serviceConfig, boolean retriesOff, Source source, Instant changedAt) {
+	}
+
+	/**
+	 * The client's service config now.
+	 * @return its state
+	 */
+	public synchronized State state() {
+		return new State(this.live.get(), this.retriesOff, this.source, this.changedAt);
+	}
+
+	/**
+	 * Turns the client's retries off (every method makes one attempt, no hedging; timeouts and the rest kept) or back
+	 * to what the configuration says, for the calls that start from now on; calls in flight keep their policy.
+	 * @param off whether to turn them off
+	 * @return whether the channel holds the new config; if not yet, it takes it when it next resolves its target
+	 * @throws InterruptedException if interrupted while waiting for the channel to take it
+	 * @throws IllegalStateException for a client whose channel cannot take a change while it runs (in-process)
+	 */
+	public synchronized boolean switchRetries(boolean off) throws InterruptedException {
+		if (!this.changeable) {
+			throw new IllegalStateException("gRPC client '" + this.clientName + "' has an in-process address, a"
+					+ " direct address without a name resolver, through which alone a running channel takes a new"
+					+ " service config; its retries change with its configuration and a restart");
+		}
+		this.retriesOff = off;
+		this.source = Source.ENDPOINT;
+		this.changedAt = this.clock.instant();
+		boolean taken = this.live.set(off ? withoutRetries(this.configured) : this.configured, off, TAKE_TIMEOUT);
+		logger.info("gRPC client '" + this.clientName + "': retries " + (off
+				? "off by the grpcclients endpoint: every call makes one attempt, without hedging; timeouts kept"
+				: "back to the configured policies by the grpcclients endpoint")
+				+ (taken ? "" : "; the channel takes it when it next resolves its target"));
+		return taken;
+	}
+
+	/**
+	 * A service config without any retry or hedging policy: every other key of it and of its method configs kept.
+	 * @param serviceConfig a service config, as grpc-java takes it
+	 * @return the config without retries
+	 */
+	static Map<String, Object> withoutRetries(Map<String, ?> serviceConfig) {
+		Map<String, Object> without = new LinkedHashMap<>(serviceConfig);
+		Object methodConfigs = serviceConfig.get("methodConfig");
+		if (methodConfigs instanceof List<?> entries) {
+			List<Object> kept = new ArrayList<>();
+			for (Object entry : entries) {
+				if (entry instanceof Map<?, ?> methodConfig) {
+					Map<Object, Object> copy = new LinkedHashMap<>(methodConfig);
+					copy.remove("retryPolicy");
+					copy.remove("hedgingPolicy");
+					kept.add(copy);
+				}
+				else {
+					kept.add(entry);
+				}
+			}
+			without.put("methodConfig", kept);
+		}
+		return without;
+	}
+
+}

@@ -1,0 +1,129 @@
+package io.github.grpcretry.starter;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.jayway.jsonpath.JsonPath;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static io.github.grpcretry.starter.WebApplications.call;
+import static io.github.grpcretry.starter.WebApplications.get;
+import static io.github.grpcretry.starter.WebApplications.post;
+import static io.github.grpcretry.starter.WebApplications.startEchoServer;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * The incident switch over HTTP, as an operator uses it in a web application with the actuator, on each Spring Boot
+ * line: {@code POST /actuator/grpcclients/{name}} turns a client's retries off and back on the running channel, and
+ * only where the application granted write access to the endpoint.
+ */
+class IncidentSwitchTests {
+
+	private static final String ENTRY_0 = "grpc.clients.echo.method-config[0].";
+
+	private final AtomicInteger requests = new AtomicInteger();
+
+	private Server server;
+
+	@BeforeEach
+	void startServer() throws IOException {
+		this.server = startEchoServer((request, responses) -> {
+			this.requests.incrementAndGet();
+			responses.onError(Status.UNAVAILABLE.asRuntimeException());
+		});
+	}
+
+	@AfterEach
+	void stopServer() throws InterruptedException {
+		this.server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+	}
+
+	@Test
+	void retriesGoOffForTheNextCallsAndComeBackWithWriteAccess() throws Exception {
+		try (ConfigurableApplicationContext context = start("management.endpoint.grpcclients.access=unrestricted")) {
+			assertThat(attemptsOfOneCall(context)).isEqualTo(4);
+
+			HttpResponse<String> off = post(context, "/actuator/grpcclients/echo", "{\"retries\":\"off\"}");
+			assertThat(off.statusCode()).isEqualTo(200);
+			assertThat((String) JsonPath.read(off.body(), "$.retries")).isEqualTo("off");
+			assertThat((String) JsonPath.read(off.body(), "$.serviceConfigSource")).isEqualTo("endpoint");
+			assertThat(attemptsOfOneCall(context)).isEqualTo(1);
+			String shown = get(context, "/actuator/grpcclients/echo").body();
+			Map<String, Object> methodConfig = JsonPath.read(shown, "$.serviceConfig.methodConfig[0]");
+			assertThat(methodConfig).doesNotContainKeys("retryPolicy", "hedgingPolicy").containsEntry("timeout", "10s");
+
+			HttpResponse<String> configured = post(context, "/actuator/grpcclients/echo",
+					"{\"retries\":\"configured\"}");
+			assertThat(configured.statusCode()).isEqualTo(200);
+			assertThat((String) JsonPath.read(configured.body(), "$.retries")).isEqualTo("configured");
+			assertThat(attemptsOfOneCall(context)).isEqualTo(4);
+		}
+	}
+
+	@Test
+	void anUnknownClientIs404AndAnotherValue400() throws Exception {
+		try (ConfigurableApplicationContext context = start("management.endpoint.grpcclients.access=unrestricted")) {
+			assertThat(post(context, "/actuator/grpcclients/nope", "{\"retries\":\"off\"}").statusCode())
+				.isEqualTo(404);
+			HttpResponse<String> other = post(context, "/actuator/grpcclients/echo", "{\"retries\":\"fewer\"}");
+			assertThat(other.statusCode()).isEqualTo(400);
+			assertThat(other.body()).contains("\\\"off\\\" or \\\"configured\\\"");
+			assertThat(attemptsOfOneCall(context)).isEqualTo(4);
+		}
+	}
+
+	@Test
+	void withoutWriteAccessTheEndpointStaysReadOnly() throws Exception {
+		try (ConfigurableApplicationContext context = start()) {
+			assertThat(get(context, "/actuator/grpcclients/echo").statusCode()).isEqualTo(200);
+			HttpResponse<String> refused = post(context, "/actuator/grpcclients/echo", "{\"retries\":\"off\"}");
+			assertThat(refused.statusCode()).isNotEqualTo(200).isGreaterThanOrEqualTo(400);
+			assertThat(attemptsOfOneCall(context)).isEqualTo(4);
+		}
+	}
+
+	private int attemptsOfOneCall(ConfigurableApplicationContext context) {
+		ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
+		int before = this.requests.get();
+		assertThatExceptionOfType(StatusRuntimeException.class)
+			.isThrownBy(() -> call(channel, new byte[0], Duration.ofSeconds(10)));
+		return this.requests.get() - before;
+	}
+
+	private ConfigurableApplicationContext start(String... properties) {
+		return new SpringApplicationBuilder(Application.class).web(WebApplicationType.SERVLET)
+			.properties("server.port=0", "management.endpoints.web.exposure.include=grpcclients",
+					"grpc.clients.echo.address=127.0.0.1:" + this.server.getPort(),
+					"grpc.clients.echo.negotiation-type=plaintext", ENTRY_0 + "name[0].service=echo.Echo",
+					ENTRY_0 + "timeout=10s", ENTRY_0 + "retry-policy.max-attempts=4",
+					ENTRY_0 + "retry-policy.initial-backoff=5ms", ENTRY_0 + "retry-policy.max-backoff=5ms",
+					ENTRY_0 + "retry-policy.backoff-multiplier=1",
+					ENTRY_0 + "retry-policy.retryable-status-codes=UNAVAILABLE")
+			.properties(properties)
+			.run();
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration
+	static class Application {
+
+	}
+
+}
