@@ -1,15 +1,18 @@
 package io.github.grpcretry.autoconfigure;
 
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
 import io.github.grpcretry.actuate.ClientFigures;
 import io.github.grpcretry.actuate.GrpcClientsView;
-import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.channel.GrpcChannelFactory;
+import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.channel.RetryServiceConfigCustomizer;
+import io.github.grpcretry.channel.ServiceConfigChangeListener;
 import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
+import io.github.grpcretry.metrics.ServiceConfigChangeMeters;
 import io.github.grpcretry.properties.GrpcClientsProperties;
 import io.github.grpcretry.properties.ServiceConfigDurationConverter;
 import io.github.grpcretry.validation.GrpcClientPropertiesVerifier;
@@ -77,14 +80,19 @@ public final class GrpcRetryAutoConfiguration {
 	GrpcChannelFactory grpcChannelFactory(GrpcClientsProperties properties, Environment environment,
 			ObjectProvider<SslBundles> sslBundles, ObjectProvider<InnermostChannelCustomizer> innermost,
 			ObjectProvider<RetryChannelBuilderCustomizer> customizers,
-			ObjectProvider<RetryServiceConfigCustomizer> serviceConfigCustomizers, ListableBeanFactory beanFactory) {
+			ObjectProvider<RetryServiceConfigCustomizer> serviceConfigCustomizers,
+			ObjectProvider<ServiceConfigChangeListener> serviceConfigChanges, ListableBeanFactory beanFactory) {
 		SslBundles bundles = sslBundles.getIfAvailable();
 		GrpcClientPropertiesVerifier.verify(properties, environment,
 				(name) -> bundles != null && bundles.getBundleNames().contains(name));
 		InnermostChannelCustomizer first = innermost.getIfAvailable();
-		return new GrpcChannelFactory(properties, (name) -> bundles.getBundle(name),
+		GrpcChannelFactory factory = new GrpcChannelFactory(properties, (name) -> bundles.getBundle(name),
 				(first != null) ? first::customize : null, customizers.orderedStream().toList(),
 				serviceConfigCustomizers.orderedStream().toList(), customizerNames(beanFactory));
+		List<ServiceConfigChangeListener> changeListeners = serviceConfigChanges.orderedStream().toList();
+		factory.onServiceConfigChange((client, source, result) -> changeListeners
+			.forEach((listener) -> listener.changed(client, source, result)));
+		return factory;
 	}
 
 	// A failure names a customizer by its bean name: the class of a lambda says little.
@@ -120,6 +128,11 @@ public final class GrpcRetryAutoConfiguration {
 		AttemptMetricsCustomizer grpcAttemptMetricsCustomizer(ObjectProvider<MeterRegistry> meterRegistry,
 				ObjectProvider<ObservationRegistry> observationRegistry) {
 			return new AttemptMetricsCustomizer(meterRegistry, observationRegistry);
+		}
+
+		@Bean
+		ServiceConfigChangeMeters grpcServiceConfigChangeMeters(ObjectProvider<MeterRegistry> meterRegistry) {
+			return new ServiceConfigChangeMeters(meterRegistry);
 		}
 
 		@Bean

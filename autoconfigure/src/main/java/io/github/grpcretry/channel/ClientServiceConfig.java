@@ -43,10 +43,14 @@ public final class ClientServiceConfig {
 
 	private final boolean changeable;
 
-	ClientServiceConfig(String clientName, LiveServiceConfig live, boolean changeable, Clock clock) {
+	private final ServiceConfigChangeListener listener;
+
+	ClientServiceConfig(String clientName, LiveServiceConfig live, boolean changeable,
+			ServiceConfigChangeListener listener, Clock clock) {
 		this.clientName = clientName;
 		this.live = live;
 		this.changeable = changeable;
+		this.listener = listener;
 		this.clock = clock;
 		this.configured = live.get();
 		this.changedAt = clock.instant();
@@ -116,6 +120,7 @@ public final class ClientServiceConfig {
 				? "off by the grpcclients endpoint: every call makes one attempt, without hedging; timeouts kept"
 				: "back to the configured policies by the grpcclients endpoint")
 				+ (taken ? "" : "; the channel takes it when it next resolves its target"));
+		this.listener.changed(this.clientName, Source.ENDPOINT, ServiceConfigChangeListener.Result.APPLIED);
 		return taken;
 	}
 

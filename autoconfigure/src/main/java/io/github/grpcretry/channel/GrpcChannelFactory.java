@@ -78,6 +78,9 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	private final Map<String, ClientServiceConfig> clientServiceConfigs = new ConcurrentHashMap<>();
 
+	private volatile ServiceConfigChangeListener changeListener = (client, source, result) -> {
+	};
+
 	// Guarded by channels, so that a channel is either among those close() takes or sees that they were taken.
 	private boolean closed;
 
@@ -174,7 +177,16 @@ public class GrpcChannelFactory implements AutoCloseable {
 	public ClientServiceConfig clientServiceConfig(String clientName) {
 		LiveServiceConfig live = serviceConfig(clientName);
 		return this.clientServiceConfigs.computeIfAbsent(clientName, (name) -> new ClientServiceConfig(name, live,
-				!isInProcess(this.properties.clients().get(name)), Clock.systemUTC()));
+				!isInProcess(this.properties.clients().get(name)),
+				(client, source, result) -> this.changeListener.changed(client, source, result), Clock.systemUTC()));
+	}
+
+	/**
+	 * Sets who is told of each change to a client's service config while the application runs.
+	 * @param listener the listener, such as the one that counts {@code grpc.client.service_config.changes}
+	 */
+	public void onServiceConfigChange(ServiceConfigChangeListener listener) {
+		this.changeListener = listener;
 	}
 
 	/**

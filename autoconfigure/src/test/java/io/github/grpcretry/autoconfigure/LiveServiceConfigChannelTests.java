@@ -106,6 +106,11 @@ class LiveServiceConfigChannelTests {
 					assertThat(serviceConfig.switchRetries(false)).isTrue();
 					failingCall(context);
 					assertThat(server.requestCount()).isEqualTo(3 + 1 + 3);
+					assertThat(context.getBean(MeterRegistry.class)
+						.get("grpc.client.service_config.changes")
+						.tags("client", "echo", "source", "endpoint", "result", "applied")
+						.counter()
+						.count()).isEqualTo(2);
 				});
 		}
 		finally {

@@ -1,0 +1,42 @@
+package io.github.grpcretry.channel;
+
+/**
+ * Told of each change to a client's service config while the application runs, and of its result: what the
+ * {@code grpc.client.service_config.changes} counter counts.
+ */
+@FunctionalInterface
+public interface ServiceConfigChangeListener {
+
+	/**
+	 * A change to a client's service config was applied, refused or left for a restart.
+	 * @param clientName the client's name
+	 * @param source where the change came from
+	 * @param result what became of it
+	 */
+	void changed(String clientName, ClientServiceConfig.Source source, Result result);
+
+	/**
+	 * What became of a change.
+	 */
+	enum Result {
+
+		/** The running channel took it. */
+		APPLIED,
+
+		/** It failed validation and was refused whole; the running config stays. */
+		REFUSED,
+
+		/** It changes a setting a running channel cannot take: nothing of it was applied. */
+		RESTART_REQUIRED;
+
+		/**
+		 * The value of the counter's {@code result} tag.
+		 * @return the value, in lower case
+		 */
+		public String value() {
+			return name().toLowerCase(java.util.Locale.ROOT);
+		}
+
+	}
+
+}
