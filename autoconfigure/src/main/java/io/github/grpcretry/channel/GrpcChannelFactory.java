@@ -116,7 +116,8 @@ public class GrpcChannelFactory implements AutoCloseable {
 		this.customizers = List.copyOf(customizers);
 		this.serviceConfigCustomizers = List.copyOf(serviceConfigCustomizers);
 		this.customizerNames = customizerNames;
-		properties.clients().keySet().forEach(this::settings);
+		// Each client's service config from the start, so that it says it has been in effect since then.
+		properties.clients().keySet().forEach(this::clientServiceConfig);
 	}
 
 	/**

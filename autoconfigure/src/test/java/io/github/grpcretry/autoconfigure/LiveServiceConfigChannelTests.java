@@ -3,6 +3,7 @@ package io.github.grpcretry.autoconfigure;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -116,6 +117,20 @@ class LiveServiceConfigChannelTests {
 		finally {
 			NameResolverRegistry.getDefaultRegistry().deregister(PUBLISHING);
 		}
+	}
+
+	@Test
+	void theConfiguredServiceConfigHasBeenInEffectSinceTheStart() {
+		Instant beforeStart = Instant.now();
+		this.contextRunner.withPropertyValues("grpc.clients.echo.address=127.0.0.1:1").run((context) -> {
+			Instant afterStart = Instant.now();
+			ClientServiceConfig.State state = context.getBean(GrpcChannelFactory.class)
+				.clientServiceConfig("echo")
+				.state();
+			assertThat(state.source()).isEqualTo(ClientServiceConfig.Source.CONFIGURATION);
+			assertThat(state.retriesOff()).isFalse();
+			assertThat(state.changedAt()).isBetween(beforeStart, afterStart);
+		});
 	}
 
 	@Test

@@ -31,7 +31,8 @@ public final class PerCallSummaries {
 		Meters meters = new Meters(registry);
 		Set<List<String>> clientsAndMethods = new LinkedHashSet<>();
 		for (Meter meter : registry.getMeters()) {
-			if (meter.getId().getName().startsWith("grpc.client.")) {
+			// The per-method meters: a client's other meters (its service config's changes) have no method.
+			if (meter.getId().getName().startsWith("grpc.client.") && meter.getId().getTag("method") != null) {
 				clientsAndMethods.add(List.of(meter.getId().getTag("client"), meter.getId().getTag("method")));
 			}
 		}
