@@ -90,6 +90,10 @@ public final class ClientServiceConfig {
 	public record State(Map<String, ?> serviceConfig, boolean retriesOff, Source source, Instant changedAt) {
 	}
 
+	LiveServiceConfig live() {
+		return this.live;
+	}
+
 	/**
 	 * The client's service config now.
 	 * @return its state

@@ -74,8 +74,6 @@ public class GrpcChannelFactory implements AutoCloseable {
 	private final Map<String, ChannelSettings> settings = new ConcurrentHashMap<>();
 
 	// Per client, the service config its channel is handed through its name resolver, which may change while it runs.
-	private final Map<String, LiveServiceConfig> serviceConfigs = new ConcurrentHashMap<>();
-
 	private final Map<String, ClientServiceConfig> clientServiceConfigs = new ConcurrentHashMap<>();
 
 	private volatile ServiceConfigChangeListener changeListener = (client, source, result) -> {
@@ -176,10 +174,16 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 * @throws IllegalArgumentException for a name that is not a configured client
 	 */
 	public ClientServiceConfig clientServiceConfig(String clientName) {
-		LiveServiceConfig live = serviceConfig(clientName);
-		return this.clientServiceConfigs.computeIfAbsent(clientName, (name) -> new ClientServiceConfig(name, live,
-				!isInProcess(this.properties.clients().get(name)),
-				(client, source, result) -> this.changeListener.changed(client, source, result), Clock.systemUTC()));
+		ChannelSettings settings = settings(clientName);
+		if (settings == null) {
+			throw new IllegalArgumentException("No gRPC client named '" + clientName + "' under "
+					+ GrpcClientsProperties.CLIENTS + "; the clients are " + this.properties.clients().keySet());
+		}
+		return this.clientServiceConfigs.computeIfAbsent(clientName,
+				(name) -> new ClientServiceConfig(name, new LiveServiceConfig(settings.serviceConfig()),
+						!isInProcess(this.properties.clients().get(name)),
+						(client, source, result) -> this.changeListener.changed(client, source, result),
+						Clock.systemUTC()));
 	}
 
 	/**
@@ -198,13 +202,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 * @throws IllegalArgumentException for a name that is not a configured client
 	 */
 	public LiveServiceConfig serviceConfig(String clientName) {
-		ChannelSettings settings = settings(clientName);
-		if (settings == null) {
-			throw new IllegalArgumentException("No gRPC client named '" + clientName + "' under "
-					+ GrpcClientsProperties.CLIENTS + "; the clients are " + this.properties.clients().keySet());
-		}
-		return this.serviceConfigs.computeIfAbsent(clientName,
-				(name) -> new LiveServiceConfig(settings.serviceConfig()));
+		return clientServiceConfig(clientName).live();
 	}
 
 	private ManagedChannel keep(BuiltChannel built) {
