@@ -1,11 +1,15 @@
 package io.github.grpcretry.actuate;
 
 import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 import io.github.grpcretry.channel.ChannelSettings;
 import io.github.grpcretry.channel.ClientServiceConfig;
+import io.github.grpcretry.channel.ServiceConfigChangeListener;
+import io.github.grpcretry.refresh.GrpcClientsRefresher;
 import io.grpc.ConnectivityState;
 import org.jspecify.annotations.Nullable;
 
@@ -71,10 +75,10 @@ public class GrpcClientsEndpoint {
 		ConnectivityState state = this.clients.state(name);
 		ClientServiceConfig.State serviceConfig = this.clients.serviceConfig(name);
 		return new GrpcClientDescriptor(settings.target(), settings.negotiationType(), settings.sslBundle(),
-				settings.loadBalancingPolicy(), Collections.unmodifiableMap(serviceConfig.serviceConfig()),
+				serviceConfig.loadBalancingPolicy(), Collections.unmodifiableMap(serviceConfig.serviceConfig()),
 				serviceConfig.retriesOff() ? RETRIES_OFF : RETRIES_CONFIGURED, serviceConfig.source().value(),
-				serviceConfig.changedAt().toString(), (state != null) ? state.name() : null,
-				this.clients.figures(name));
+				serviceConfig.changedAt().toString(), serviceConfig.pendingRestart(),
+				(state != null) ? state.name() : null, this.clients.figures(name));
 	}
 
 	/**
@@ -83,8 +87,9 @@ public class GrpcClientsEndpoint {
 	 * start from now on. It wins over every other source of the client's service config while it is off.
 	 * @param name the client's name
 	 * @param retries {@code off} or {@code configured}
-	 * @return 200 with the client as it is now; 404 for an unknown client; 400 for another value, or for an
-	 * in-process client, whose channel cannot take a change while it runs
+	 * @return 200 with the client as it is now; 404 for an unknown client; 400 for another value, for an in-process
+	 * client, whose channel cannot take a change while it runs, or, for {@code configured}, with every violation when
+	 * the configuration now breaks a start-up rule (the retries stay as they are)
 	 * @throws InterruptedException if interrupted while the channel takes the change
 	 */
 	@WriteOperation
@@ -98,7 +103,15 @@ public class GrpcClientsEndpoint {
 					+ RETRIES_CONFIGURED + "\", not \"" + retries + "\""), WebEndpointResponse.STATUS_BAD_REQUEST);
 		}
 		try {
-			this.clients.switchRetries(name, RETRIES_OFF.equals(retries));
+			GrpcClientsRefresher.Outcome outcome = this.clients.switchRetries(name, RETRIES_OFF.equals(retries));
+			if (outcome.result() == ServiceConfigChangeListener.Result.REFUSED) {
+				Map<String, Object> body = new LinkedHashMap<>();
+				body.put("error", "the configuration of gRPC client '" + name + "' breaks "
+						+ outcome.violations().size() + " rule(s), so its retries stay as they are; fix them and"
+						+ " ask again");
+				body.put("violations", outcome.violations());
+				return new WebEndpointResponse<>(body, WebEndpointResponse.STATUS_BAD_REQUEST);
+			}
 		}
 		catch (IllegalStateException ex) {
 			return new WebEndpointResponse<>(Map.of("error", ex.getMessage()), WebEndpointResponse.STATUS_BAD_REQUEST);
@@ -121,18 +134,21 @@ public class GrpcClientsEndpoint {
 	 * @param target the address as configured
 	 * @param negotiationType {@code tls} or {@code plaintext}
 	 * @param sslBundle the name of its SSL bundle, {@code null} without one
-	 * @param loadBalancingPolicy the policy handed to grpc-java, {@code null} for an in-process address
+	 * @param loadBalancingPolicy the policy in effect, {@code null} for an in-process address
 	 * @param serviceConfig the service config in effect, as handed to grpc-java, numbers as grpc-java reads them
 	 * @param retries {@code configured}, or {@code off} while the incident switch has turned them off
 	 * @param serviceConfigSource where the service config in effect came from: {@code configuration},
 	 * {@code refresh} or {@code endpoint}
 	 * @param serviceConfigChangedAt when it last changed (ISO-8601; the application's start until a change)
+	 * @param pendingRestart the properties changed while the application runs that its channel cannot take, which
+	 * wait for a restart (empty: none)
 	 * @param state the channel's connectivity state, read without connecting; {@code null} while no channel was built
 	 * @param figures its calls and attempts so far; {@code null} without a meter registry
 	 */
 	public record GrpcClientDescriptor(String target, String negotiationType, @Nullable String sslBundle,
 			@Nullable String loadBalancingPolicy, Map<String, Object> serviceConfig, String retries,
-			String serviceConfigSource, String serviceConfigChangedAt, @Nullable String state,
+			String serviceConfigSource, String serviceConfigChangedAt, List<String> pendingRestart,
+			@Nullable String state,
 			@Nullable ClientFigures figures) implements OperationResponseBody {
 	}
 

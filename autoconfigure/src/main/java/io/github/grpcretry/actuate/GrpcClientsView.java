@@ -1,6 +1,7 @@
 package io.github.grpcretry.actuate;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -8,6 +9,8 @@ import java.util.function.Function;
 import io.github.grpcretry.channel.ChannelSettings;
 import io.github.grpcretry.channel.ClientServiceConfig;
 import io.github.grpcretry.channel.GrpcChannelFactory;
+import io.github.grpcretry.channel.ServiceConfigChangeListener.Result;
+import io.github.grpcretry.refresh.GrpcClientsRefresher;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import org.jspecify.annotations.Nullable;
@@ -20,15 +23,31 @@ public class GrpcClientsView {
 
 	private final GrpcChannelFactory channels;
 
+	private final @Nullable GrpcClientsRefresher refresher;
+
 	private final Function<String, @Nullable ClientFigures> figures;
 
 	/**
-	 * Creates a view.
+	 * Creates a view whose incident switch turns retries back to the configured ones without checking the
+	 * configuration again.
 	 * @param channels the factory that builds the clients' channels
 	 * @param figures a client's figures by its name, {@code null} when there is no meter registry
 	 */
 	public GrpcClientsView(GrpcChannelFactory channels, Function<String, @Nullable ClientFigures> figures) {
+		this(channels, null, figures);
+	}
+
+	/**
+	 * Creates a view.
+	 * @param channels the factory that builds the clients' channels
+	 * @param refresher checks a client's configuration as it is now before the incident switch turns its retries
+	 * back to it, or {@code null}
+	 * @param figures a client's figures by its name, {@code null} when there is no meter registry
+	 */
+	public GrpcClientsView(GrpcChannelFactory channels, @Nullable GrpcClientsRefresher refresher,
+			Function<String, @Nullable ClientFigures> figures) {
 		this.channels = channels;
+		this.refresher = refresher;
 		this.figures = figures;
 	}
 
@@ -60,14 +79,25 @@ public class GrpcClientsView {
 	}
 
 	/**
-	 * Turns a client's retries off, or back to what the configuration says, for the calls that start from now on.
+	 * Turns a client's retries off, or back to what the configuration says now, for the calls that start from now
+	 * on. Turning them back checks the configuration first, by the start-up rules: one that breaks a rule is refused,
+	 * and the retries stay off.
 	 * @param clientName the client's name
 	 * @param off whether to turn them off
-	 * @return whether the channel holds the new config already
+	 * @return what became of the configuration checked: refused, with every violation, or else the switch applied
 	 * @throws InterruptedException if interrupted while waiting for the channel to take it
+	 * @throws IllegalStateException for a client whose channel cannot take a change while it runs (in-process)
 	 */
-	public boolean switchRetries(String clientName, boolean off) throws InterruptedException {
-		return this.channels.clientServiceConfig(clientName).switchRetries(off);
+	public GrpcClientsRefresher.Outcome switchRetries(String clientName, boolean off) throws InterruptedException {
+		ClientServiceConfig serviceConfig = this.channels.clientServiceConfig(clientName);
+		if (!off && this.refresher != null && serviceConfig.changeable()) {
+			GrpcClientsRefresher.Outcome checked = this.refresher.check(clientName);
+			if (checked.result() == Result.REFUSED) {
+				return checked;
+			}
+		}
+		serviceConfig.switchRetries(off);
+		return new GrpcClientsRefresher.Outcome(Result.APPLIED, List.of(), List.of());
 	}
 
 	/**

@@ -15,6 +15,8 @@ import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
 import io.github.grpcretry.metrics.ServiceConfigChangeMeters;
 import io.github.grpcretry.properties.GrpcClientsProperties;
 import io.github.grpcretry.properties.ServiceConfigDurationConverter;
+import io.github.grpcretry.refresh.EnvironmentChangeListener;
+import io.github.grpcretry.refresh.GrpcClientsRefresher;
 import io.github.grpcretry.validation.GrpcClientPropertiesVerifier;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,6 +32,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClas
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.handler.IgnoreTopLevelConverterNotFoundBindHandler;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -95,6 +98,33 @@ public final class GrpcRetryAutoConfiguration {
 		return factory;
 	}
 
+	// Re-binds and applies grpc.clients when the configuration changes (a refresh, or the incident switch's
+	// "configured"), by the start-up rules.
+	@Bean
+	GrpcClientsRefresher grpcClientsRefresher(GrpcChannelFactory channels, Environment environment,
+			ObjectProvider<SslBundles> sslBundles) {
+		return new GrpcClientsRefresher(channels, environment, (name) -> {
+			SslBundles bundles = sslBundles.getIfAvailable();
+			return bundles != null && bundles.getBundleNames().contains(name);
+		}, new ClientNamesBindHandlerAdvisor().apply(new IgnoreTopLevelConverterNotFoundBindHandler()),
+				channels.serviceConfigChanges());
+	}
+
+	/**
+	 * Applies a refresh: Spring Cloud's {@code EnvironmentChangeEvent}, when Spring Cloud Context is on the class
+	 * path.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.cloud.context.environment.EnvironmentChangeEvent")
+	static final class RefreshConfiguration {
+
+		@Bean
+		EnvironmentChangeListener grpcClientsEnvironmentChangeListener(GrpcClientsRefresher refresher) {
+			return new EnvironmentChangeListener(refresher);
+		}
+
+	}
+
 	// A failure names a customizer by its bean name: the class of a lambda says little.
 	private static Function<Object, String> customizerNames(ListableBeanFactory beanFactory) {
 		Map<Object, String> names = new IdentityHashMap<>();
@@ -152,10 +182,10 @@ public final class GrpcRetryAutoConfiguration {
 	static final class ClientsViewWithFiguresConfiguration {
 
 		@Bean
-		GrpcClientsView grpcClientsView(GrpcChannelFactory channels, ObjectProvider<MeterRegistry> meterRegistry,
-				AttemptMetricsCustomizer attemptMetrics) {
+		GrpcClientsView grpcClientsView(GrpcChannelFactory channels, GrpcClientsRefresher refresher,
+				ObjectProvider<MeterRegistry> meterRegistry, AttemptMetricsCustomizer attemptMetrics) {
 			// The interceptors' own totals: a step registry's meters hold one step, a composite's its first child's.
-			return new GrpcClientsView(channels, (client) -> (meterRegistry.getIfUnique() != null)
+			return new GrpcClientsView(channels, refresher, (client) -> (meterRegistry.getIfUnique() != null)
 					? ClientFigures.of(attemptMetrics.totals(client)) : null);
 		}
 
@@ -169,8 +199,8 @@ public final class GrpcRetryAutoConfiguration {
 	static final class ClientsViewConfiguration {
 
 		@Bean
-		GrpcClientsView grpcClientsView(GrpcChannelFactory channels) {
-			return new GrpcClientsView(channels, (name) -> null);
+		GrpcClientsView grpcClientsView(GrpcChannelFactory channels, GrpcClientsRefresher refresher) {
+			return new GrpcClientsView(channels, refresher, (name) -> null);
 		}
 
 	}

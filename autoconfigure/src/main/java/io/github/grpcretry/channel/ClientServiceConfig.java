@@ -11,12 +11,14 @@ import java.util.Map;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
- * One client's service config while the application runs: the configured one, or, while the incident switch has
- * turned its retries off, the configured one without any retry or hedging policy (every call makes one attempt; its
- * timeouts and everything else kept). The switch wins over every other source while it is on. Each change is handed
- * to the running channel through its {@link LiveServiceConfig} and logged in one line.
+ * One client's service config while the application runs: the configured one (from start-up, or from the last
+ * refresh applied), or, while the incident switch has turned its retries off, the configured one without any retry
+ * or hedging policy (every call makes one attempt; its timeouts and everything else kept). The switch wins over every
+ * other source while it is on. Each change is handed to the running channel through its {@link LiveServiceConfig}
+ * and logged in one line; a change that needs a restart leaves the names of its properties pending.
  */
 public final class ClientServiceConfig {
 
@@ -35,7 +37,11 @@ public final class ClientServiceConfig {
 	// Guarded by this.
 	private Map<String, ?> configured;
 
+	private @Nullable String loadBalancingPolicy;
+
 	private boolean retriesOff;
+
+	private List<String> pendingRestart = List.of();
 
 	private Source source = Source.CONFIGURATION;
 
@@ -45,10 +51,11 @@ public final class ClientServiceConfig {
 
 	private final ServiceConfigChangeListener listener;
 
-	ClientServiceConfig(String clientName, LiveServiceConfig live, boolean changeable,
-			ServiceConfigChangeListener listener, Clock clock) {
+	ClientServiceConfig(String clientName, LiveServiceConfig live, @Nullable String loadBalancingPolicy,
+			boolean changeable, ServiceConfigChangeListener listener, Clock clock) {
 		this.clientName = clientName;
 		this.live = live;
+		this.loadBalancingPolicy = loadBalancingPolicy;
 		this.changeable = changeable;
 		this.listener = listener;
 		this.clock = clock;
@@ -78,16 +85,32 @@ public final class ClientServiceConfig {
 			return name().toLowerCase(Locale.ROOT);
 		}
 
+		/**
+		 * The source as a log line names it.
+		 * @return {@code the configuration}, {@code a refresh} or {@code the grpcclients endpoint}
+		 */
+		public String describe() {
+			return switch (this) {
+				case CONFIGURATION -> "the configuration";
+				case REFRESH -> "a refresh";
+				case ENDPOINT -> "the grpcclients endpoint";
+			};
+		}
+
 	}
 
 	/**
 	 * What the client's service config is now.
 	 * @param serviceConfig the service config in effect, as handed to grpc-java
+	 * @param loadBalancingPolicy the load-balancing policy in effect; {@code null} for an in-process address
 	 * @param retriesOff whether the incident switch has turned its retries off
 	 * @param source where the config in effect came from
 	 * @param changedAt when it last changed (the start of the application until a change)
+	 * @param pendingRestart the properties changed since start-up that a running channel cannot take, which wait
+	 * for a restart (empty: none)
 	 */
-	public record State(Map<String, ?> serviceConfig, boolean retriesOff, Source source, Instant changedAt) {
+	public record State(Map<String, ?> serviceConfig, @Nullable String loadBalancingPolicy, boolean retriesOff,
+			Source source, Instant changedAt, List<String> pendingRestart) {
 	}
 
 	LiveServiceConfig live() {
@@ -99,7 +122,16 @@ public final class ClientServiceConfig {
 	 * @return its state
 	 */
 	public synchronized State state() {
-		return new State(this.live.get(), this.retriesOff, this.source, this.changedAt);
+		return new State(this.live.get(), this.loadBalancingPolicy, this.retriesOff, this.source, this.changedAt,
+				this.pendingRestart);
+	}
+
+	/**
+	 * Whether the client's running channel can take a new service config: not for an in-process address.
+	 * @return whether it can
+	 */
+	public boolean changeable() {
+		return this.changeable;
 	}
 
 	/**
@@ -111,11 +143,7 @@ public final class ClientServiceConfig {
 	 * @throws IllegalStateException for a client whose channel cannot take a change while it runs (in-process)
 	 */
 	public synchronized boolean switchRetries(boolean off) throws InterruptedException {
-		if (!this.changeable) {
-			throw new IllegalStateException("gRPC client '" + this.clientName + "' has an in-process address, a"
-					+ " direct address without a name resolver, through which alone a running channel takes a new"
-					+ " service config; its retries change with its configuration and a restart");
-		}
+		requireChangeable();
 		this.retriesOff = off;
 		this.source = Source.ENDPOINT;
 		this.changedAt = this.clock.instant();
@@ -126,6 +154,72 @@ public final class ClientServiceConfig {
 				+ (taken ? "" : "; the channel takes it when it next resolves its target"));
 		this.listener.changed(this.clientName, Source.ENDPOINT, ServiceConfigChangeListener.Result.APPLIED);
 		return taken;
+	}
+
+	/**
+	 * Puts a new configured service config in effect for the calls that start from now on (calls in flight keep
+	 * theirs), with its retries turned off while the incident switch is, and clears what was pending a restart. The
+	 * caller has validated it.
+	 * @param serviceConfig the new configured service config, as grpc-java takes it
+	 * @param loadBalancingPolicy the load-balancing policy it sets
+	 * @param source where it came from
+	 * @param changed what changed, for the log line, such as {@code method-config}
+	 * @return whether the channel holds the new config; if not yet, it takes it when it next resolves its target
+	 * @throws InterruptedException if interrupted while waiting for the channel to take it
+	 * @throws IllegalStateException for a client whose channel cannot take a change while it runs (in-process)
+	 */
+	public synchronized boolean configure(Map<String, ?> serviceConfig, @Nullable String loadBalancingPolicy,
+			Source source, String changed) throws InterruptedException {
+		requireChangeable();
+		this.configured = serviceConfig;
+		this.loadBalancingPolicy = loadBalancingPolicy;
+		this.pendingRestart = List.of();
+		if (!this.retriesOff) {
+			this.source = source;
+		}
+		this.changedAt = this.clock.instant();
+		boolean taken = this.live.set(this.retriesOff ? withoutRetries(serviceConfig) : serviceConfig, this.retriesOff,
+				TAKE_TIMEOUT);
+		logger.info("gRPC client '" + this.clientName + "': " + changed + " changed by " + source.describe()
+				+ (this.retriesOff ? "; its retries stay off by the grpcclients endpoint until it turns them back on"
+						: "; calls started from now on take it, calls in flight keep theirs")
+				+ (taken ? "" : "; the channel takes it when it next resolves its target"));
+		this.listener.changed(this.clientName, source, ServiceConfigChangeListener.Result.APPLIED);
+		return taken;
+	}
+
+	/**
+	 * Leaves a change that a running channel cannot take for a restart: nothing of it is applied, and its properties
+	 * are pending until a restart or a change that brings them back. Logs one warning.
+	 * @param properties the changed properties that need a restart, such as {@code grpc.clients.echo.address}
+	 * @param source where the change came from
+	 */
+	public synchronized void requireRestart(List<String> properties, Source source) {
+		this.pendingRestart = List.copyOf(properties);
+		logger.warn("gRPC client '" + this.clientName + "': " + source.describe() + " changed "
+				+ String.join(", ", properties) + ", which a running channel cannot take; nothing of this change was"
+				+ " applied and the client runs as it was: restart the application to apply it");
+		this.listener.changed(this.clientName, source, ServiceConfigChangeListener.Result.RESTART_REQUIRED);
+	}
+
+	/**
+	 * Clears what was pending a restart, once a change brought those properties back to what the channel was built
+	 * with.
+	 */
+	public synchronized void clearPendingRestart() {
+		if (!this.pendingRestart.isEmpty()) {
+			logger.info("gRPC client '" + this.clientName + "': " + String.join(", ", this.pendingRestart)
+					+ " are back to what the channel was built with; no restart pending");
+			this.pendingRestart = List.of();
+		}
+	}
+
+	private void requireChangeable() {
+		if (!this.changeable) {
+			throw new IllegalStateException("gRPC client '" + this.clientName + "' has an in-process address, a"
+					+ " direct address without a name resolver, through which alone a running channel takes a new"
+					+ " service config; its retries change with its configuration and a restart");
+		}
 	}
 
 	/**

@@ -135,10 +135,10 @@ public class GrpcChannelFactory implements AutoCloseable {
 			return built.channel();
 		}
 		// Built outside the lock: a customizer may take its time, and close() must not wait for it.
-		return keep(new BuiltChannel(clientName, build(clientName, client), client.shutdownGracePeriod()));
+		return keep(build(clientName, client));
 	}
 
-	private ManagedChannel build(String clientName, ClientProperties client) {
+	private BuiltChannel build(String clientName, ClientProperties client) {
 		ChannelSettings settings = settings(clientName);
 		LiveServiceConfig serviceConfig = serviceConfig(clientName);
 		// What the config is as the channel is built: its default service config, until the config changes.
@@ -159,11 +159,73 @@ public class GrpcChannelFactory implements AutoCloseable {
 			customizer.customize(clientName, guarded);
 		}
 		applyServiceConfig(client, builtWith.serviceConfig(), builder);
-		builder.maxRetryAttempts(attemptsCap(guarded.retryAttemptsCap(), largestMaxAttempts));
-		builder.maxHedgedAttempts(attemptsCap(guarded.hedgedAttemptsCap(), largestMaxAttempts));
+		int retryAttemptsCap = attemptsCap(guarded.retryAttemptsCap(), largestMaxAttempts);
+		int hedgedAttemptsCap = attemptsCap(guarded.hedgedAttemptsCap(), largestMaxAttempts);
+		builder.maxRetryAttempts(retryAttemptsCap);
+		builder.maxHedgedAttempts(hedgedAttemptsCap);
 		ManagedChannel channel = builder.build();
 		serviceConfig.wakeWith(() -> channel.getState(true));
-		return channel;
+		return new BuiltChannel(clientName, channel, client.shutdownGracePeriod(),
+				Math.min(retryAttemptsCap, hedgedAttemptsCap));
+	}
+
+	/**
+	 * Applies a client's re-bound properties to its running channel, for the calls that start from now on: the
+	 * service config their method configs and retry throttling make, amended by the service-config customizers as
+	 * at start-up, and their load-balancing policy. The caller has validated them by the start-up rules, and checked
+	 * that every other property is as the channel was built with ({@link #builtWith(String)}).
+	 * @param clientName the client's key under {@code grpc.clients}
+	 * @param client the client's new properties
+	 * @param source where they came from
+	 * @param changed what changed, for the log line
+	 * @return whether the channel holds the new config already; if not, it takes it when it next resolves its target
+	 * @throws InvalidChannelCustomizationException if a service-config customizer's amendment is refused
+	 * @throws IllegalStateException if the amended config needs more attempts than the running channel's cap, or the
+	 * client's channel cannot take a change while it runs (in-process)
+	 * @throws InterruptedException if interrupted while waiting for the channel to take it
+	 */
+	public boolean reconfigure(String clientName, ClientProperties client, ClientServiceConfig.Source source,
+			String changed) throws InterruptedException {
+		ClientServiceConfig clientServiceConfig = clientServiceConfig(clientName);
+		String builtPolicy = settings(clientName).loadBalancingPolicy();
+		String policy = isInProcess(client) ? null : client.loadBalancingPolicy().policyName();
+		Map<String, Object> configured = ServiceConfigMapper.toServiceConfig(client);
+		// The channel's default policy is the one it was built with; another one travels in the service config.
+		if (policy != null && !policy.equals(builtPolicy)) {
+			configured.put("loadBalancingConfig", List.of(Map.of(policy, Map.of())));
+		}
+		Map<String, Object> serviceConfig = amend(clientName, client, configured);
+		int cap = attemptCap(clientName);
+		int largest = ServiceConfigMapper.largestMaxAttempts(serviceConfig);
+		if (cap > 0 && largest > cap) {
+			throw new IllegalStateException("gRPC client '" + clientName + "': the new service config has a"
+					+ " maxAttempts of " + largest + ", above the running channel's cap of " + cap + " attempts, set"
+					+ " when it was built; grpc-java would lower it to " + cap + " without a word. Keep every"
+					+ " max-attempts at most " + cap + ", or restart the application to raise the cap");
+		}
+		parse(clientName, client, serviceConfig);
+		return clientServiceConfig.configure(serviceConfig, policy, source, changed);
+	}
+
+	/**
+	 * The properties a client's channel is built with: those of the application's start.
+	 * @param clientName the client's key under {@code grpc.clients}
+	 * @return its properties, or {@code null} for a name that is not a configured client
+	 */
+	public @Nullable ClientProperties builtWith(String clientName) {
+		return this.properties.clients().get(clientName);
+	}
+
+	/**
+	 * The cap on attempts of a client's running channel, set when it was built: no retry or hedging policy it takes
+	 * while it runs may make more.
+	 * @param clientName the client's key under {@code grpc.clients}
+	 * @return the lower of its retry and hedging caps, or 0 while no channel runs (one built later is built with the
+	 * caps its service config needs then)
+	 */
+	public int attemptCap(String clientName) {
+		BuiltChannel built = this.channels.get(clientName);
+		return (built != null && !built.channel().isShutdown()) ? built.attemptCap() : 0;
 	}
 
 	/**
@@ -181,9 +243,8 @@ public class GrpcChannelFactory implements AutoCloseable {
 		}
 		return this.clientServiceConfigs.computeIfAbsent(clientName,
 				(name) -> new ClientServiceConfig(name, new LiveServiceConfig(settings.serviceConfig()),
-						!isInProcess(this.properties.clients().get(name)),
-						(client, source, result) -> this.changeListener.changed(client, source, result),
-						Clock.systemUTC()));
+						settings.loadBalancingPolicy(), !isInProcess(this.properties.clients().get(name)),
+						serviceConfigChanges(), Clock.systemUTC()));
 	}
 
 	/**
@@ -192,6 +253,15 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 */
 	public void onServiceConfigChange(ServiceConfigChangeListener listener) {
 		this.changeListener = listener;
+	}
+
+	/**
+	 * Who is told of each change to a client's service config, also of one to a client the application did not start
+	 * with.
+	 * @return the listener set with {@link #onServiceConfigChange}
+	 */
+	public ServiceConfigChangeListener serviceConfigChanges() {
+		return (client, source, result) -> this.changeListener.changed(client, source, result);
 	}
 
 	/**
@@ -270,15 +340,35 @@ public class GrpcChannelFactory implements AutoCloseable {
 		String sslBundle = (client.negotiationType() == NegotiationType.TLS) ? client.ssl().bundle() : null;
 		// An in-process address is a single direct address, for which grpc-java forbids a load-balancing policy.
 		String loadBalancingPolicy = isInProcess(client) ? null : client.loadBalancingPolicy().policyName();
-		Map<String, Object> serviceConfig = ServiceConfigAmendments.amend(clientName,
-				ServiceConfigMapper.toServiceConfig(client), this.serviceConfigCustomizers, this.customizerNames,
-				(amended) -> {
+		Map<String, Object> serviceConfig = amend(clientName, client, ServiceConfigMapper.toServiceConfig(client));
+		return new ChannelSettings(client.address(), negotiationType, sslBundle, loadBalancingPolicy, serviceConfig);
+	}
+
+	// What the channel's resolver will hand grpc-java, parsed by grpc-java first, so that nothing it would refuse
+	// reaches a running channel (which would keep its old config, or fail its calls).
+	private void parse(String clientName, ClientProperties client, Map<String, ?> serviceConfig) {
+		ManagedChannelBuilder<?> probe = newBuilder(client, (target) -> NameResolverRegistry.getDefaultRegistry())
+			.enableRetry();
+		raiseAttemptCaps(probe, ServiceConfigMapper.largestMaxAttempts(serviceConfig));
+		try {
+			probe.defaultServiceConfig(serviceConfig).build().shutdownNow();
+		}
+		catch (IllegalArgumentException | ClassCastException ex) {
+			String reason = String.valueOf(ex.getMessage()).lines().findFirst().orElse("");
+			throw new IllegalStateException("gRPC client '" + clientName + "': grpc-java refuses the new service"
+					+ " config (" + reason + "): " + serviceConfig, ex);
+		}
+	}
+
+	// The service-config customizers' amendments, each parsed by grpc-java on a probe of the client's transport.
+	private Map<String, Object> amend(String clientName, ClientProperties client, Map<String, Object> serviceConfig) {
+		return ServiceConfigAmendments.amend(clientName, serviceConfig, this.serviceConfigCustomizers,
+				this.customizerNames, (amended) -> {
 					ManagedChannelBuilder<?> probe = newBuilder(client, (target) -> NameResolverRegistry
 						.getDefaultRegistry()).enableRetry();
 					raiseAttemptCaps(probe, ServiceConfigMapper.largestMaxAttempts(amended));
 					return probe;
 				});
-		return new ChannelSettings(client.address(), negotiationType, sslBundle, loadBalancingPolicy, serviceConfig);
 	}
 
 	// Every channel but an in-process one (a direct address, which has no name resolver) resolves its target with
@@ -468,7 +558,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	}
 
-	private record BuiltChannel(String clientName, ManagedChannel channel, Duration gracePeriod) {
+	private record BuiltChannel(String clientName, ManagedChannel channel, Duration gracePeriod, int attemptCap) {
 	}
 
 }

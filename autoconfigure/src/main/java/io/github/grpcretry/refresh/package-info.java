@@ -1,0 +1,5 @@
+/**
+ * Changes a running client's service config when the configuration changes (a refresh), checked by the start-up
+ * rules first: applied whole, refused whole, or left for a restart.
+ */
+package io.github.grpcretry.refresh;
