@@ -2,6 +2,7 @@ package io.github.grpcretry.sample;
 
 import java.io.PrintStream;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import io.github.grpcretry.sample.echo.EchoGrpc;
 import io.github.grpcretry.sample.echo.EchoRequest;
@@ -30,20 +31,29 @@ class EchoCalls implements ApplicationRunner {
 
 	private final PrintStream out;
 
+	// The web server's address, known once it has started.
+	private final Supplier<String> managementUrl;
+
 	EchoCalls(SampleProperties properties, @Qualifier("echo") ManagedChannel retrying,
 			@Qualifier("echo-hedging") ManagedChannel hedging, FailingEchoServer server, AttemptMetricsReport report,
-			PrintStream out) {
+			PrintStream out, Supplier<String> managementUrl) {
 		this.properties = properties;
 		this.retrying = retrying;
 		this.hedging = hedging;
 		this.server = server;
 		this.report = report;
 		this.out = out;
+		this.managementUrl = managementUrl;
+	}
+
+	private String switchUrl() {
+		return this.managementUrl.get() + "/actuator/grpcclients/echo";
 	}
 
 	@Override
-	public void run(ApplicationArguments args) {
+	public void run(ApplicationArguments args) throws InterruptedException {
 		boolean hedgingMode = this.properties.mode() == SampleProperties.Mode.HEDGING;
+		boolean liveMode = this.properties.mode() == SampleProperties.Mode.LIVE;
 		String client = hedgingMode ? "echo-hedging" : "echo";
 		this.out.printf("Calling echo.Echo/UnaryEcho %d times through client '%s' (%s)%n", this.properties.calls(),
 				client, hedgingMode
@@ -51,6 +61,12 @@ class EchoCalls implements ApplicationRunner {
 								+ this.properties.slowFirstAttempt().toMillis() + " ms"
 						: "retry: the server fails all but every " + this.properties.succeedEvery()
 								+ "th request with UNAVAILABLE");
+		if (liveMode) {
+			this.out.printf("One call every %d ms. Turn the retries off, and back, in another terminal:%n"
+					+ "  curl -X POST -H 'Content-Type: application/json' -d '{\"retries\":\"off\"}' %s%n"
+					+ "  curl -X POST -H 'Content-Type: application/json' -d '{\"retries\":\"configured\"}' %s%n",
+					this.properties.pause().toMillis(), switchUrl(), switchUrl());
+		}
 		EchoGrpc.EchoBlockingStub echo = EchoGrpc.newBlockingStub(hedgingMode ? this.hedging : this.retrying);
 		for (int i = 1; i <= this.properties.calls(); i++) {
 			String message = "hello " + i;
@@ -68,6 +84,9 @@ class EchoCalls implements ApplicationRunner {
 			long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 			this.out.printf("  call %2d: %-22s in %4d ms, server received %d request(s)%n", i, result, millis,
 					this.server.requestCount() - before);
+			if (liveMode && i < this.properties.calls()) {
+				Thread.sleep(this.properties.pause().toMillis());
+			}
 		}
 		this.out.println();
 		this.report.print(client, this.out);

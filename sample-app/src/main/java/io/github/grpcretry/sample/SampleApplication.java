@@ -10,6 +10,7 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 
 /**
  * The sample: an echo server in this JVM that fails on purpose, called through channels configured only in
@@ -33,8 +34,10 @@ public class SampleApplication {
 
 	@Bean
 	EchoCalls echoCalls(SampleProperties properties, @Qualifier("echo") ManagedChannel retrying,
-			@Qualifier("echo-hedging") ManagedChannel hedging, FailingEchoServer server, AttemptMetricsReport report) {
-		return new EchoCalls(properties, retrying, hedging, server, report, sampleOutput());
+			@Qualifier("echo-hedging") ManagedChannel hedging, FailingEchoServer server, AttemptMetricsReport report,
+			Environment environment) {
+		return new EchoCalls(properties, retrying, hedging, server, report, sampleOutput(),
+				() -> "http://localhost:" + environment.getProperty("local.server.port", "8080"));
 	}
 
 	private static PrintStream sampleOutput() {

@@ -14,11 +14,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param succeedEvery retry mode: only every n-th request the server receives succeeds, the others fail with
  * {@code UNAVAILABLE}
  * @param slowFirstAttempt hedging mode: how long the server takes to answer the first attempt of a call
+ * @param pause live mode: how long to wait between calls, so that a change made meanwhile shows in the next ones
  */
 @ConfigurationProperties("sample")
 public record SampleProperties(@DefaultValue("50052") int port, @DefaultValue("retry") Mode mode,
 		@DefaultValue("10") int calls, @DefaultValue("4") int succeedEvery,
-		@DefaultValue("1s") Duration slowFirstAttempt) {
+		@DefaultValue("1s") Duration slowFirstAttempt, @DefaultValue("1s") Duration pause) {
 
 	/** The two demos. */
 	public enum Mode {
@@ -27,7 +28,13 @@ public record SampleProperties(@DefaultValue("50052") int port, @DefaultValue("r
 		RETRY,
 
 		/** Client {@code echo-hedging}: a hedge wins against a slow first attempt. */
-		HEDGING
+		HEDGING,
+
+		/**
+		 * Client {@code echo} as in {@link #RETRY}, one call per pause, with the web server on: the incident switch
+		 * visibly changes how many attempts the next calls make.
+		 */
+		LIVE
 
 	}
 

@@ -82,7 +82,7 @@ class PrometheusOperationsTests {
 
 		int alwaysFailingPort = PrometheusServer.freePort();
 		FailingEchoServer alwaysFailing = new FailingEchoServer(new SampleProperties(alwaysFailingPort,
-				SampleProperties.Mode.RETRY, 0, Integer.MAX_VALUE, Duration.ZERO));
+				SampleProperties.Mode.RETRY, 0, Integer.MAX_VALUE, Duration.ZERO, Duration.ZERO));
 		alwaysFailing.start();
 		try (ConfigurableApplicationContext app = SpringApplication.run(SampleApplication.class,
 				applicationArguments(alwaysFailingPort))) {

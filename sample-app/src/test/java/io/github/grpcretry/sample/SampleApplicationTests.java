@@ -2,6 +2,14 @@ package io.github.grpcretry.sample;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -58,6 +66,42 @@ class SampleApplicationTests {
 			.containsPattern("initial +CANCELLED +3")
 			.containsPattern("hedges per call +total +3 in +3 call\\(s\\)");
 		assertThat(output).doesNotContainPattern("in +[5-9]\\d{3} ms");
+	}
+
+	@Test
+	void liveDemoShowsTheIncidentSwitchChangingTheNextCalls(CapturedOutput output) throws Exception {
+		int webPort = freePort();
+		int samplePort = freePort();
+		ExecutorService sample = Executors.newSingleThreadExecutor();
+		try {
+			Future<?> running = sample.submit(() -> run("--spring.profiles.active=live", "--server.port=" + webPort,
+					"--sample.port=" + samplePort, "--sample.calls=12", "--sample.pause=200ms"));
+			awaitOutput(output, "call  3:");
+			assertThat(output).contains("curl -X POST -H 'Content-Type: application/json' -d '{\"retries\":\"off\"}'"
+					+ " http://localhost:" + webPort + "/actuator/grpcclients/echo");
+			HttpResponse<String> off = HttpClient.newHttpClient()
+				.send(HttpRequest.newBuilder(URI.create("http://localhost:" + webPort + "/actuator/grpcclients/echo"))
+					.header("Content-Type", "application/json")
+					.POST(HttpRequest.BodyPublishers.ofString("{\"retries\":\"off\"}"))
+					.build(), HttpResponse.BodyHandlers.ofString());
+			assertThat(off.statusCode()).isEqualTo(200);
+			running.get(60, TimeUnit.SECONDS);
+		}
+		finally {
+			sample.shutdownNow();
+		}
+		// Before the switch every call took 4 requests (3 failed, 1 answered); after it, one each.
+		assertThat(output).containsPattern("call +1: reply \"hello 1\" .*server received 4 request")
+			.containsPattern("call +12: .*server received 1 request")
+			.contains("gRPC client 'echo': retries off by the grpcclients endpoint");
+	}
+
+	private static void awaitOutput(CapturedOutput output, String text) throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (!output.toString().contains(text) && System.nanoTime() < deadline) {
+			Thread.sleep(20);
+		}
+		assertThat(output).contains(text);
 	}
 
 	private static void run(String... args) {
