@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -106,6 +105,14 @@ public final class GrpcClientsRefresher {
 		for (String name : names) {
 			examine(name, bound, Source.REFRESH, false);
 		}
+		List<Violation> ofNoClient = bound.violations()
+			.stream()
+			.filter((violation) -> names.stream().noneMatch((name) -> Bound.belongsTo(violation.property(), name)))
+			.toList();
+		if (!ofNoClient.isEmpty()) {
+			logger.warn(report("a refresh left properties that break a rule, and changed no client for them",
+					ofNoClient));
+		}
 	}
 
 	/**
@@ -180,13 +187,17 @@ public final class GrpcClientsRefresher {
 	}
 
 	private Outcome refuse(String name, Source source, List<Violation> violations) {
-		logger.warn(violations.stream()
-			.map(GrpcClientsRefresher::describe)
-			.collect(Collectors.joining(System.lineSeparator(), "gRPC client '" + name + "': " + source.describe()
-					+ " was refused whole, and the client runs as it was; its configuration breaks "
-					+ violations.size() + " rule(s):" + System.lineSeparator(), "")));
+		logger.warn(report("gRPC client '" + name + "': " + source.describe() + " was refused whole, and the client"
+				+ " runs as it was", violations));
 		this.listener.changed(name, source, Result.REFUSED);
 		return new Outcome(Result.REFUSED, violations, List.of());
+	}
+
+	private static String report(String what, List<Violation> violations) {
+		return violations.stream()
+			.map(GrpcClientsRefresher::describe)
+			.collect(Collectors.joining(System.lineSeparator(), what + "; its configuration breaks "
+					+ violations.size() + " rule(s):" + System.lineSeparator(), ""));
 	}
 
 	private static String describe(Violation violation) {
@@ -254,11 +265,10 @@ public final class GrpcClientsRefresher {
 	private record Bound(Map<String, ClientProperties> clients, List<Violation> violations, boolean failed) {
 
 		List<Violation> violationsOf(String name) {
-			Function<Violation, Boolean> ofClient = (violation) -> belongsTo(violation.property(), name);
-			return this.violations.stream().filter(ofClient::apply).toList();
+			return this.violations.stream().filter((violation) -> belongsTo(violation.property(), name)).toList();
 		}
 
-		private static boolean belongsTo(String property, String name) {
+		static boolean belongsTo(String property, String name) {
 			String client = GrpcClientsProperties.CLIENTS + "." + name;
 			String bracketed = GrpcClientsProperties.CLIENTS + "[" + name + "]";
 			return property.equals(client) || property.startsWith(client + ".") || property.startsWith(client + "[")

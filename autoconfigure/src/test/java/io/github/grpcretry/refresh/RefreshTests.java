@@ -104,6 +104,31 @@ class RefreshTests {
 	}
 
 	@Test
+	void aValueThatCannotBeBoundIsRefusedWithItsProperty(CapturedOutput output) throws IOException {
+		try (EchoTestServer server = failing(); ConfigurableApplicationContext context = start(server, 4)) {
+			write(server, 4, ENTRY + "retry-policy.initial-backoff=soon");
+			context.getBean(ContextRefresher.class).refresh();
+			failingCall(context);
+			assertThat(server.requestCount()).isEqualTo(4);
+			assertThat(changes(context, "refresh", "refused")).isEqualTo(1);
+			assertThat(output).contains("gRPC client 'echo': a refresh was refused whole")
+				.contains(ENTRY + "retry-policy.initial-backoff = soon")
+				.contains("cannot be bound");
+		}
+	}
+
+	@Test
+	void aRuleBrokenOutsideTheRunningClientsIsReported(CapturedOutput output) throws IOException {
+		try (EchoTestServer server = failing(); ConfigurableApplicationContext context = start(server, 4)) {
+			write(server, 4, "grpc.clients.other.method-config[0].retry-policy.max-attempts=many");
+			context.getBean(ContextRefresher.class).refresh();
+			assertThat(output).contains("a refresh left properties that break a rule, and changed no client for them")
+				.contains("grpc.clients.other.method-config[0].retry-policy.max-attempts = many");
+			assertThat(changes(context, "refresh", "refused")).isZero();
+		}
+	}
+
+	@Test
 	void aRefreshOfTheAddressNeedsARestartAndAppliesNothing(CapturedOutput output) throws IOException {
 		try (EchoTestServer server = failing(); EchoTestServer other = failing();
 				ConfigurableApplicationContext context = start(server, 4)) {

@@ -2,16 +2,12 @@ package io.github.grpcretry.starter;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.jayway.jsonpath.JsonPath;
-import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,12 +18,11 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
-import static io.github.grpcretry.starter.WebApplications.call;
+import static io.github.grpcretry.starter.WebApplications.attemptsOfOneFailingCall;
 import static io.github.grpcretry.starter.WebApplications.get;
 import static io.github.grpcretry.starter.WebApplications.post;
-import static io.github.grpcretry.starter.WebApplications.startEchoServer;
+import static io.github.grpcretry.starter.WebApplications.startUnavailableServer;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The incident switch over HTTP, as an operator uses it in a web application with the actuator, on each Spring Boot
@@ -44,10 +39,7 @@ class IncidentSwitchTests {
 
 	@BeforeEach
 	void startServer() throws IOException {
-		this.server = startEchoServer((request, responses) -> {
-			this.requests.incrementAndGet();
-			responses.onError(Status.UNAVAILABLE.asRuntimeException());
-		});
+		this.server = startUnavailableServer(this.requests);
 	}
 
 	@AfterEach
@@ -100,11 +92,7 @@ class IncidentSwitchTests {
 	}
 
 	private int attemptsOfOneCall(ConfigurableApplicationContext context) {
-		ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
-		int before = this.requests.get();
-		assertThatExceptionOfType(StatusRuntimeException.class)
-			.isThrownBy(() -> call(channel, new byte[0], Duration.ofSeconds(10)));
-		return this.requests.get() - before;
+		return attemptsOfOneFailingCall(context, this.requests);
 	}
 
 	private ConfigurableApplicationContext start(String... properties) {
