@@ -20,18 +20,18 @@ import org.springframework.context.ConfigurableApplicationContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The README's example of {@code /actuator/grpcclients/echo} is what the sample's client really shows after the
- * sample's 10 calls.
+ * The reference's example of {@code /actuator/grpcclients/echo} (docs/operating.md) is what the sample's client
+ * really shows after the sample's 10 calls.
  */
 class GrpcClientsEndpointReadmeTests {
 
 	private static final Pattern ENDPOINT_EXAMPLE = Pattern
-		.compile("### Actuator endpoint `grpcclients`.*?```json\\n(.*?)```", Pattern.DOTALL);
+		.compile("## Actuator endpoint `grpcclients`.*?```json\\n(.*?)```", Pattern.DOTALL);
 
 	@Test
-	void readmeExampleIsTheSampleClientsAnswerAfterItsCalls() throws Exception {
-		Matcher example = ENDPOINT_EXAMPLE.matcher(Files.readString(Path.of("../README.md")));
-		assertThat(example.find()).as("the README's example of the endpoint").isTrue();
+	void documentedExampleIsTheSampleClientsAnswerAfterItsCalls() throws Exception {
+		Matcher example = ENDPOINT_EXAMPLE.matcher(Files.readString(Path.of("../docs/operating.md")));
+		assertThat(example.find()).as("the reference's example of the endpoint").isTrue();
 		int grpcPort = PrometheusServer.freePort();
 		try (ConfigurableApplicationContext app = SpringApplication.run(SampleApplication.class,
 				"--sample.port=" + grpcPort, "--spring.main.web-application-type=servlet", "--server.port=0",

@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import com.jayway.jsonpath.JsonPath;
 import io.github.grpcretry.sample.MeterFigures.Grouped;
@@ -39,7 +40,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * Every PromQL expression the project ships (the README's, each alerting rule's, each dashboard target's), read from
+ * Every PromQL expression the project ships (the documentation's, each alerting rule's, each dashboard target's), read from
  * those files, is evaluated by a real Prometheus server scraping the sample's {@code /actuator/prometheus}, and returns
  * the figures the sample's {@link MeterRegistry} holds.
  * <p>
@@ -68,7 +69,7 @@ class PrometheusOperationsTests {
 	private static final String STARTER_SERIES = "{__name__=~\"grpc_client_(attempts_total|calls_seconds_(count|sum)"
 			+ "|call_.+_(count|sum))\"}";
 
-	private static final Pattern README_PROMQL = Pattern.compile("```promql\\n(.*?)```", Pattern.DOTALL);
+	private static final Pattern PROMQL = Pattern.compile("```promql\\n(.*?)```", Pattern.DOTALL);
 
 	private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.+),\\s*(\\w+)\\)");
 
@@ -146,12 +147,12 @@ class PrometheusOperationsTests {
 	 */
 	private static Map<String, Expectation> expectations() {
 		Map<String, Expectation> expectations = new LinkedHashMap<>();
-		expectations.put(readme("""
+		expectations.put(documented("""
 				sum by (client, method) (rate(grpc_client_calls_seconds_count{outcome="success_with_retry"}[5m]))
 				  /
 				sum by (client, method) (rate(grpc_client_calls_seconds_count[5m]))"""),
 				(window, total) -> successWithRetryShare(window));
-		expectations.put(readme("""
+		expectations.put(documented("""
 				sum by (client) (rate(grpc_client_attempts_total[5m])) / sum by (client) (rate(grpc_client_calls_seconds_count[5m]))"""),
 				(window, total) -> window.select(ATTEMPTS, COUNT)
 					.sumBy("client")
@@ -228,12 +229,18 @@ class PrometheusOperationsTests {
 			.dividedBy(window.select(ATTEMPTS, COUNT).sumBy("client", "method"));
 	}
 
-	/** The README's {@code promql} blocks, each rule's {@code expr}, each dashboard target's {@code expr}. */
+	/** The {@code promql} blocks of the README and docs/, each rule's {@code expr}, each dashboard target's {@code expr}. */
 	private static List<Shipped> shippedExpressions() throws Exception {
 		List<Shipped> shipped = new ArrayList<>();
-		Matcher readme = README_PROMQL.matcher(Files.readString(REPOSITORY.resolve("README.md")));
-		while (readme.find()) {
-			shipped.add(new Shipped("README", readme(readme.group(1)), readme.group(1)));
+		List<Path> pages = new ArrayList<>(List.of(REPOSITORY.resolve("README.md")));
+		try (Stream<Path> docs = Files.list(REPOSITORY.resolve("docs"))) {
+			docs.filter((page) -> page.toString().endsWith(".md")).sorted().forEach(pages::add);
+		}
+		for (Path page : pages) {
+			Matcher block = PROMQL.matcher(Files.readString(page));
+			while (block.find()) {
+				shipped.add(new Shipped("docs", documented(block.group(1)), block.group(1)));
+			}
 		}
 		for (Map<String, Object> group : AlertingRulesTests.list(AlertingRulesTests.load(ALERTING_RULES).get("groups"))) {
 			for (Map<String, Object> rule : AlertingRulesTests.list(group.get("rules"))) {
@@ -254,8 +261,8 @@ class PrometheusOperationsTests {
 		return shipped;
 	}
 
-	private static String readme(String expression) {
-		return "README: " + expression.strip().replaceAll("\\s+", " ");
+	private static String documented(String expression) {
+		return "docs: " + expression.strip().replaceAll("\\s+", " ");
 	}
 
 	/** A dashboard expression as Grafana sends it with one client selected and all methods. */
@@ -297,7 +304,7 @@ class PrometheusOperationsTests {
 		}
 	}
 
-	/** Every series of the starter's meters in Prometheus holds what its meter holds, under the README's names. */
+	/** Every series of the starter's meters in Prometheus holds what its meter holds, under the names the documentation gives. */
 	private static void assertRawSeries(PrometheusServer prometheus, MeterFigures after, double time) throws Exception {
 		Map<Map<String, String>, Double> expected = new LinkedHashMap<>();
 		after.values().forEach((series, value) -> {
