@@ -7,6 +7,7 @@ import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,20 +20,21 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The configuration reference, {@code docs/configuration.md}, cannot drift from the code: its two tables of
- * {@code grpc.clients.<name>.*} list exactly the keys the property records bind, each default the code sets is the
- * one documented, a key without one is not documented with a value of its own, and every value of an enum key is
- * named.
+ * {@code grpc.clients.<name>.*} list exactly the keys the property records bind, each with the type the code binds,
+ * each default the code sets is the one documented, a key without one is not documented with a value of its own,
+ * and every value of an enum key is named.
  */
 class ConfigurationReferenceTests {
 
 	private static final Path REFERENCE = Path.of("../docs/configuration.md");
 
-	private static final Pattern ROW = Pattern.compile("^\\| ([^|]+) \\| ([^|]+) \\| (.+) \\|$");
+	private static final Pattern ROW = Pattern.compile("^\\| ([^|]+) \\| ([^|]+) \\| ([^|]+) \\| (.+) \\|$");
 
 	private static final Pattern KEY = Pattern.compile("`([^`]+)`");
 
@@ -49,12 +51,16 @@ class ConfigurationReferenceTests {
 	}
 
 	@Test
+	void everyTypeIsTheCodes() throws IOException {
+		Map<String, Row> documented = documented();
+		code().forEach((name, key) -> assertThat(documented.get(name).type()).as("type of %s", name)
+			.isEqualTo(key.typeName()));
+	}
+
+	@Test
 	void everyDefaultIsTheCodesAndEveryEnumValueIsNamed() throws IOException {
-		Map<String, Row> documented = new LinkedHashMap<>(table("### Client"));
-		documented.putAll(table("### Method config"));
-		Map<String, Key> code = new LinkedHashMap<>(keys(ClientProperties.class, "", 0));
-		code.putAll(keys(MethodConfigProperties.class, "", 1));
-		for (Map.Entry<String, Key> entry : code.entrySet()) {
+		Map<String, Row> documented = documented();
+		for (Map.Entry<String, Key> entry : code().entrySet()) {
 			Row row = documented.get(entry.getKey());
 			Key key = entry.getValue();
 			if (key.defaultValue() != null && !key.defaultValue().isEmpty()) {
@@ -73,6 +79,18 @@ class ConfigurationReferenceTests {
 				}
 			}
 		}
+	}
+
+	private static Map<String, Row> documented() throws IOException {
+		Map<String, Row> documented = new LinkedHashMap<>(table("### Client"));
+		documented.putAll(table("### Method config"));
+		return documented;
+	}
+
+	private static Map<String, Key> code() {
+		Map<String, Key> code = new LinkedHashMap<>(keys(ClientProperties.class, "", 0));
+		code.putAll(keys(MethodConfigProperties.class, "", 1));
+		return code;
 	}
 
 	// The rows of the table under a heading: each key of the first cell (several for "`a` / `b`"), with its default
@@ -101,7 +119,7 @@ class ConfigurationReferenceTests {
 			}
 			Matcher key = KEY.matcher(keys);
 			while (key.find()) {
-				rows.put(key.group(1), new Row(row.group(2).trim(), row.group(3).trim()));
+				rows.put(key.group(1), new Row(row.group(2).trim(), row.group(3).trim(), row.group(4).trim()));
 			}
 		}
 		return rows;
@@ -122,7 +140,7 @@ class ConfigurationReferenceTests {
 				String index = name + "[" + (char) ('i' + depth) + "]";
 				if (depth == 0 && element == MethodConfigProperties.class) {
 					// Its own table, the method config one.
-					keys.put(index, new Key(List.class, null));
+					keys.put(index, new Key(List.class, "list", null));
 				}
 				else {
 					keys.putAll(keys(element, index + ".", depth + 1));
@@ -133,10 +151,23 @@ class ConfigurationReferenceTests {
 			}
 			else {
 				String value = (defaultValue != null) ? String.join(",", defaultValue.value()) : null;
-				keys.put(name, new Key(component.getType(), value));
+				// The only lists of simple values are the status-code lists.
+				String typeName = (element != null) ? "status codes" : typeName(component.getType());
+				keys.put(name, new Key(component.getType(), typeName, value));
 			}
 		}
 		return keys;
+	}
+
+	// What the reference calls each Java type of a key.
+	private static @Nullable String typeName(Class<?> type) {
+		if (type.isEnum()) {
+			return "enum";
+		}
+		Map<Class<?>, String> names = Map.of(String.class, "text", Boolean.class, "boolean", boolean.class,
+				"boolean", Integer.class, "integer", Double.class, "number", Duration.class, "duration",
+				DataSize.class, "size");
+		return names.get(type);
 	}
 
 	private static Constructor<?> canonicalConstructor(Class<?> type, RecordComponent[] components) {
@@ -161,10 +192,10 @@ class ConfigurationReferenceTests {
 		return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
 	}
 
-	private record Row(String defaultValue, String meaning) {
+	private record Row(String type, String defaultValue, String meaning) {
 	}
 
-	private record Key(Class<?> type, @Nullable String defaultValue) {
+	private record Key(Class<?> type, @Nullable String typeName, @Nullable String defaultValue) {
 	}
 
 }
