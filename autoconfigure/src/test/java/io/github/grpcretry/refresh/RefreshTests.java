@@ -3,6 +3,7 @@ package io.github.grpcretry.refresh;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -100,6 +101,36 @@ class RefreshTests {
 			failingCall(context);
 			assertThat(server.requestCount()).isEqualTo(4 + 2);
 			assertThat(changes(context, "refresh", "applied")).isEqualTo(1);
+		}
+	}
+
+	@Test
+	void eachClientIsAChangeOfItsOwn(CapturedOutput output) throws IOException {
+		String other = "grpc.clients.other.";
+		String otherEntry = other + "method-config[0].";
+		try (EchoTestServer server = failing(); EchoTestServer otherServer = failing()) {
+			// echo's backoff multiplier too, which write() adds only where no line sets one.
+			String[] otherClient = { ENTRY + "retry-policy.backoff-multiplier=1",
+					other + "address=" + otherServer.address(), other + "negotiation-type=plaintext",
+					otherEntry + "name[0].service=echo.Echo", otherEntry + "retry-policy.initial-backoff=5ms",
+					otherEntry + "retry-policy.max-backoff=5ms", otherEntry + "retry-policy.backoff-multiplier=1",
+					otherEntry + "retry-policy.retryable-status-codes=UNAVAILABLE" };
+			write(server, 4, concat(otherClient, otherEntry + "retry-policy.max-attempts=3"));
+			try (ConfigurableApplicationContext context = run()) {
+				// echo goes to 2 attempts, other to 1, which breaks a rule: echo's change lands, other's is refused.
+				write(server, 2, concat(otherClient, otherEntry + "retry-policy.max-attempts=1"));
+				context.getBean(ContextRefresher.class).refresh();
+				failingCall(context);
+				assertThat(server.requestCount()).isEqualTo(2);
+				ManagedChannel otherChannel = context.getBean("otherManagedChannel", ManagedChannel.class);
+				assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(() -> EchoGrpc
+					.newBlockingStub(otherChannel)
+					.unaryEcho(EchoRequest.newBuilder().setMessage("hi").build()));
+				assertThat(otherServer.requestCount()).isEqualTo(3);
+				assertThat(changes(context, "echo", "refresh", "applied")).isEqualTo(1);
+				assertThat(changes(context, "other", "refresh", "refused")).isEqualTo(1);
+				assertThat(output).contains("gRPC client 'other': a refresh was refused whole");
+			}
 		}
 	}
 
@@ -302,6 +333,12 @@ class RefreshTests {
 			properties.append(ENTRY).append("retry-policy.backoff-multiplier=1\n");
 		}
 		Files.writeString(this.directory.resolve("application.properties"), properties);
+	}
+
+	private static String[] concat(String[] lines, String... more) {
+		String[] all = Arrays.copyOf(lines, lines.length + more.length);
+		System.arraycopy(more, 0, all, lines.length, more.length);
+		return all;
 	}
 
 	private static EchoTestServer failing() {
