@@ -1,26 +1,15 @@
 package io.github.grpcretry.autoconfigure;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 
 import io.github.grpcretry.channel.ClientServiceConfig;
 import io.github.grpcretry.channel.GrpcChannelFactory;
+import io.github.grpcretry.test.ConcurrentCallers;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.PerCallSummaries;
-import io.github.grpcretry.test.echo.EchoGrpc;
-import io.github.grpcretry.test.echo.EchoRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -57,29 +46,15 @@ class IncidentSwitchUnderLoadTests {
 					ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
 					ClientServiceConfig serviceConfig = context.getBean(GrpcChannelFactory.class)
 						.clientServiceConfig("echo");
-					Map<Status.Code, LongAdder> statuses = new ConcurrentHashMap<>();
-					AtomicBoolean calling = new AtomicBoolean(true);
-					ExecutorService callers = Executors.newFixedThreadPool(THREADS);
-					try {
-						List<Future<?>> running = new ArrayList<>();
-						for (int i = 0; i < THREADS; i++) {
-							running.add(callers.submit(() -> callUntilStopped(channel, calling, statuses)));
-						}
-						for (int i = 0; i < SWITCHES; i++) {
-							serviceConfig.switchRetries(i % 2 == 0);
-							Thread.sleep(100);
-						}
-						calling.set(false);
-						for (Future<?> caller : running) {
-							caller.get(30, TimeUnit.SECONDS);
-						}
+					ConcurrentCallers callers = ConcurrentCallers.start(channel, THREADS);
+					for (int i = 0; i < SWITCHES; i++) {
+						serviceConfig.switchRetries(i % 2 == 0);
+						Thread.sleep(100);
 					}
-					finally {
-						callers.shutdownNow();
-					}
+					Map<Status.Code, Long> statuses = callers.stop();
 
 					assertThat(statuses.keySet()).containsOnly(Status.Code.OK, Status.Code.UNAVAILABLE);
-					long callsMade = statuses.values().stream().mapToLong(LongAdder::sum).sum();
+					long callsMade = statuses.values().stream().mapToLong(Long::longValue).sum();
 					Meters meters = new Meters(context.getBean(MeterRegistry.class));
 					assertThat(meters.calls()).isEqualTo(callsMade);
 					assertThat(meters.attempts()).isEqualTo(server.requestCount());
@@ -88,22 +63,6 @@ class IncidentSwitchUnderLoadTests {
 					assertThat(meters.calls("outcome", "success_with_retry")).isPositive();
 					PerCallSummaries.assertMatchAttempts(context.getBean(MeterRegistry.class));
 				});
-		}
-	}
-
-	private static void callUntilStopped(ManagedChannel channel, AtomicBoolean calling,
-			Map<Status.Code, LongAdder> statuses) {
-		EchoGrpc.EchoBlockingStub echo = EchoGrpc.newBlockingStub(channel);
-		while (calling.get()) {
-			Status.Code code;
-			try {
-				echo.withDeadlineAfter(10, TimeUnit.SECONDS).unaryEcho(EchoRequest.newBuilder().setMessage("hi").build());
-				code = Status.Code.OK;
-			}
-			catch (StatusRuntimeException ex) {
-				code = ex.getStatus().getCode();
-			}
-			statuses.computeIfAbsent(code, (key) -> new LongAdder()).increment();
 		}
 	}
 

@@ -4,20 +4,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 
 import io.github.grpcretry.actuate.GrpcClientsEndpoint;
 import io.github.grpcretry.actuate.GrpcClientsView;
+import io.github.grpcretry.test.ConcurrentCallers;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.Meters;
@@ -94,38 +90,24 @@ class RefreshAndSwitchUnderLoadTests {
 			ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
 			GrpcClientsEndpoint endpoint = new GrpcClientsEndpoint(context.getBean(GrpcClientsView.class));
 			ContextRefresher refresher = context.getBean(ContextRefresher.class);
-			Map<Status.Code, LongAdder> statuses = new ConcurrentHashMap<>();
-			AtomicBoolean calling = new AtomicBoolean(true);
-			ExecutorService callers = Executors.newFixedThreadPool(THREADS);
-			try {
-				List<Future<?>> running = new ArrayList<>();
-				for (int i = 0; i < THREADS; i++) {
-					running.add(callers.submit(() -> callUntilStopped(channel, calling, statuses)));
-				}
-				int refreshes = 0;
-				for (int i = 0; i < CHANGES; i++) {
-					switch (i % 4) {
-						case 0 -> endpoint.switchRetries("echo", "off");
-						case 2 -> endpoint.switchRetries("echo", "configured");
-						default -> {
-							// 2, 3, 4, 2, ... attempts: each refresh a change (the application started with 4).
-							write(server, 2 + refreshes++ % 3, "1ms");
-							refresher.refresh();
-						}
+			ConcurrentCallers callers = ConcurrentCallers.start(channel, THREADS);
+			int refreshes = 0;
+			for (int i = 0; i < CHANGES; i++) {
+				switch (i % 4) {
+					case 0 -> endpoint.switchRetries("echo", "off");
+					case 2 -> endpoint.switchRetries("echo", "configured");
+					default -> {
+						// 2, 3, 4, 2, ... attempts: each refresh a change (the application started with 4).
+						write(server, 2 + refreshes++ % 3, "1ms");
+						refresher.refresh();
 					}
-					Thread.sleep(100);
 				}
-				calling.set(false);
-				for (Future<?> caller : running) {
-					caller.get(30, TimeUnit.SECONDS);
-				}
+				Thread.sleep(100);
 			}
-			finally {
-				callers.shutdownNow();
-			}
+			Map<Status.Code, Long> statuses = callers.stop();
 
 			assertThat(statuses.keySet()).containsOnly(Status.Code.OK, Status.Code.UNAVAILABLE);
-			long callsMade = statuses.values().stream().mapToLong(LongAdder::sum).sum();
+			long callsMade = statuses.values().stream().mapToLong(Long::longValue).sum();
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 			Meters meters = new Meters(registry);
 			assertThat(meters.calls()).isEqualTo(callsMade);
@@ -174,21 +156,6 @@ class RefreshAndSwitchUnderLoadTests {
 		EchoGrpc.newBlockingStub(channel)
 			.withDeadlineAfter(10, TimeUnit.SECONDS)
 			.unaryEcho(EchoRequest.newBuilder().setMessage("hi").build());
-	}
-
-	private static void callUntilStopped(ManagedChannel channel, AtomicBoolean calling,
-			Map<Status.Code, LongAdder> statuses) {
-		while (calling.get()) {
-			Status.Code code;
-			try {
-				call(channel);
-				code = Status.Code.OK;
-			}
-			catch (StatusRuntimeException ex) {
-				code = ex.getStatus().getCode();
-			}
-			statuses.computeIfAbsent(code, (key) -> new LongAdder()).increment();
-		}
 	}
 
 }
