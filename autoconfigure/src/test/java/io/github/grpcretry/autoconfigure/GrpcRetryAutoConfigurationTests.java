@@ -1,17 +1,11 @@
 package io.github.grpcretry.autoconfigure;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.SocketAddress;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +17,7 @@ import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.SelfSignedCertificate;
+import io.github.grpcretry.test.ServiceConfigPublishingResolver;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.github.grpcretry.test.echo.EchoResponse;
@@ -31,15 +26,11 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ConnectivityState;
-import io.grpc.EquivalentAddressGroup;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.NameResolver;
-import io.grpc.NameResolverProvider;
-import io.grpc.NameResolverRegistry;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -47,7 +38,6 @@ import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
-import io.grpc.StatusOr;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -543,79 +533,6 @@ class GrpcRetryAutoConfigurationTests {
 		String echoChannelUser(@Qualifier("echo") ManagedChannel channel) {
 			this.channel.set(channel);
 			return "uses the echo channel";
-		}
-
-	}
-
-	/**
-	 * Resolves {@code service-config-test://127.0.0.1:PORT} to that address and publishes a service config that
-	 * retries every {@code echo.Echo} call on {@code UNAVAILABLE}, as DNS TXT records or xDS could.
-	 */
-	private static final class ServiceConfigPublishingResolver extends NameResolverProvider {
-
-		static final String SCHEME = "service-config-test";
-
-		static final int MAX_ATTEMPTS = 3;
-
-		static {
-			NameResolverRegistry.getDefaultRegistry().register(new ServiceConfigPublishingResolver());
-		}
-
-		static String target(EchoTestServer server) {
-			return SCHEME + "://" + server.address();
-		}
-
-		@Override
-		protected boolean isAvailable() {
-			return true;
-		}
-
-		@Override
-		protected int priority() {
-			return 5;
-		}
-
-		@Override
-		public String getDefaultScheme() {
-			return SCHEME;
-		}
-
-		@Override
-		public Collection<Class<? extends SocketAddress>> getProducedSocketAddressTypes() {
-			return Set.of(InetSocketAddress.class);
-		}
-
-		@Override
-		public NameResolver newNameResolver(URI target, NameResolver.Args args) {
-			if (!SCHEME.equals(target.getScheme())) {
-				return null;
-			}
-			Map<String, ?> serviceConfig = Map.of("methodConfig",
-					List.of(Map.of("name", List.of(Map.of("service", "echo.Echo")), "retryPolicy",
-							Map.of("maxAttempts", (double) MAX_ATTEMPTS, "initialBackoff", "0.01s", "maxBackoff",
-									"0.01s", "backoffMultiplier", 1.0, "retryableStatusCodes",
-									List.of("UNAVAILABLE")))));
-			return new NameResolver() {
-
-				@Override
-				public String getServiceAuthority() {
-					return target.getAuthority();
-				}
-
-				@Override
-				public void start(Listener2 listener) {
-					InetSocketAddress address = new InetSocketAddress(target.getHost(), target.getPort());
-					listener.onResult(ResolutionResult.newBuilder()
-						.setAddressesOrError(StatusOr.fromValue(List.of(new EquivalentAddressGroup(address))))
-						.setServiceConfig(args.getServiceConfigParser().parseServiceConfig(serviceConfig))
-						.build());
-				}
-
-				@Override
-				public void shutdown() {
-				}
-
-			};
 		}
 
 	}

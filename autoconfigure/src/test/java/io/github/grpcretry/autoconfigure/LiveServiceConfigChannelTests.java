@@ -1,7 +1,5 @@
 package io.github.grpcretry.autoconfigure;
 
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -14,15 +12,11 @@ import io.github.grpcretry.channel.LiveServiceConfig;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.Meters;
+import io.github.grpcretry.test.ServiceConfigPublishingResolver;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
-import io.grpc.EquivalentAddressGroup;
 import io.grpc.ManagedChannel;
-import io.grpc.NameResolver;
-import io.grpc.NameResolverProvider;
-import io.grpc.NameResolverRegistry;
 import io.grpc.Status;
-import io.grpc.StatusOr;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -86,11 +80,10 @@ class LiveServiceConfigChannelTests {
 
 	@Test
 	void theIncidentSwitchWinsOverAConfigTheTargetsResolverPublishes() {
-		NameResolverRegistry.getDefaultRegistry().register(PUBLISHING);
 		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.fail(Status.Code.UNAVAILABLE)))) {
 			this.contextRunner
-				.withPropertyValues("grpc.clients.echo.address=" + PublishingResolverProvider.SCHEME + "://"
-						+ server.address(), "grpc.clients.echo.service-config-lookup=true")
+				.withPropertyValues("grpc.clients.echo.address=" + ServiceConfigPublishingResolver.target(server),
+						"grpc.clients.echo.service-config-lookup=true")
 				.run((context) -> {
 					// The resolver's config (3 attempts) wins over the properties' (4).
 					failingCall(context);
@@ -113,9 +106,6 @@ class LiveServiceConfigChannelTests {
 						.counter()
 						.count()).isEqualTo(2);
 				});
-		}
-		finally {
-			NameResolverRegistry.getDefaultRegistry().deregister(PUBLISHING);
 		}
 	}
 
@@ -146,66 +136,6 @@ class LiveServiceConfigChannelTests {
 		ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
 		assertThatExceptionOfType(StatusRuntimeException.class)
 			.isThrownBy(() -> EchoGrpc.newBlockingStub(channel).unaryEcho(EchoRequest.newBuilder().setMessage("hi").build()));
-	}
-
-	private static final PublishingResolverProvider PUBLISHING = new PublishingResolverProvider();
-
-	/**
-	 * Resolves {@code published://host:port} to that address, publishing a service config of its own: echo.Echo
-	 * retried up to 3 attempts, as a resolver with a service config (DNS TXT records, xDS) does.
-	 */
-	static final class PublishingResolverProvider extends NameResolverProvider {
-
-		static final String SCHEME = "published";
-
-		@Override
-		protected boolean isAvailable() {
-			return true;
-		}
-
-		@Override
-		protected int priority() {
-			return 5;
-		}
-
-		@Override
-		public String getDefaultScheme() {
-			return SCHEME;
-		}
-
-		@Override
-		public NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
-			if (!SCHEME.equals(targetUri.getScheme())) {
-				return null;
-			}
-			InetSocketAddress address = new InetSocketAddress(targetUri.getHost(), targetUri.getPort());
-			return new NameResolver() {
-
-				@Override
-				public String getServiceAuthority() {
-					return targetUri.getAuthority();
-				}
-
-				@Override
-				public void start(Listener2 listener) {
-					listener.onResult2(ResolutionResult.newBuilder()
-						.setAddressesOrError(StatusOr.fromValue(List.of(new EquivalentAddressGroup(address))))
-						.setServiceConfig(args.getServiceConfigParser()
-							.parseServiceConfig(Map.of("methodConfig", List.of(Map.of("name",
-									List.of(Map.of("service", "echo.Echo")), "retryPolicy",
-									Map.of("maxAttempts", 3.0, "initialBackoff", "0.005s", "maxBackoff", "0.005s",
-											"backoffMultiplier", 1.0, "retryableStatusCodes",
-											List.of("UNAVAILABLE")))))))
-						.build());
-				}
-
-				@Override
-				public void shutdown() {
-				}
-
-			};
-		}
-
 	}
 
 }
