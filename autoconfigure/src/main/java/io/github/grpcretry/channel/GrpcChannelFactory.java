@@ -347,11 +347,8 @@ public class GrpcChannelFactory implements AutoCloseable {
 	// What the channel's resolver will hand grpc-java, parsed by grpc-java first, so that nothing it would refuse
 	// reaches a running channel (which would keep its old config, or fail its calls).
 	private void parse(String clientName, ClientProperties client, Map<String, ?> serviceConfig) {
-		ManagedChannelBuilder<?> probe = newBuilder(client, (target) -> NameResolverRegistry.getDefaultRegistry())
-			.enableRetry();
-		raiseAttemptCaps(probe, ServiceConfigMapper.largestMaxAttempts(serviceConfig));
 		try {
-			probe.defaultServiceConfig(serviceConfig).build().shutdownNow();
+			probe(client, serviceConfig).defaultServiceConfig(serviceConfig).build().shutdownNow();
 		}
 		catch (IllegalArgumentException | ClassCastException ex) {
 			String reason = String.valueOf(ex.getMessage()).lines().findFirst().orElse("");
@@ -363,12 +360,16 @@ public class GrpcChannelFactory implements AutoCloseable {
 	// The service-config customizers' amendments, each parsed by grpc-java on a probe of the client's transport.
 	private Map<String, Object> amend(String clientName, ClientProperties client, Map<String, Object> serviceConfig) {
 		return ServiceConfigAmendments.amend(clientName, serviceConfig, this.serviceConfigCustomizers,
-				this.customizerNames, (amended) -> {
-					ManagedChannelBuilder<?> probe = newBuilder(client, (target) -> NameResolverRegistry
-						.getDefaultRegistry()).enableRetry();
-					raiseAttemptCaps(probe, ServiceConfigMapper.largestMaxAttempts(amended));
-					return probe;
-				});
+				this.customizerNames, (amended) -> probe(client, amended));
+	}
+
+	// A builder of the client's transport on which grpc-java parses a service config: retry enabled, its attempt caps
+	// raised to the config's largest maxAttempts, and grpc-java's own resolvers; it connects only if used.
+	private ManagedChannelBuilder<?> probe(ClientProperties client, Map<String, ?> serviceConfig) {
+		ManagedChannelBuilder<?> probe = newBuilder(client, (target) -> NameResolverRegistry.getDefaultRegistry())
+			.enableRetry();
+		raiseAttemptCaps(probe, ServiceConfigMapper.largestMaxAttempts(serviceConfig));
+		return probe;
 	}
 
 	// Every channel but an in-process one (a direct address, which has no name resolver) resolves its target with
