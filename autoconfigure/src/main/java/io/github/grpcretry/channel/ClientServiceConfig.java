@@ -147,7 +147,7 @@ public final class ClientServiceConfig {
 		this.retriesOff = off;
 		this.source = Source.ENDPOINT;
 		this.changedAt = this.clock.instant();
-		boolean taken = this.live.set(off ? withoutRetries(this.configured) : this.configured, off, TAKE_TIMEOUT);
+		boolean taken = publish();
 		logger.info("gRPC client '" + this.clientName + "': retries " + (off
 				? "off by the grpcclients endpoint: every call makes one attempt, without hedging; timeouts kept"
 				: "back to the configured policies by the grpcclients endpoint")
@@ -178,8 +178,7 @@ public final class ClientServiceConfig {
 			this.source = source;
 		}
 		this.changedAt = this.clock.instant();
-		boolean taken = this.live.set(this.retriesOff ? withoutRetries(serviceConfig) : serviceConfig, this.retriesOff,
-				TAKE_TIMEOUT);
+		boolean taken = publish();
 		logger.info("gRPC client '" + this.clientName + "': " + changed + " changed by " + source.describe()
 				+ (this.retriesOff ? "; its retries stay off by the grpcclients endpoint until it turns them back on"
 						: "; calls started from now on take it, calls in flight keep theirs")
@@ -212,6 +211,13 @@ public final class ClientServiceConfig {
 					+ " are back to what the channel was built with; no restart pending");
 			this.pendingRestart = List.of();
 		}
+	}
+
+	// Hands the channel the configured config, without its retries while the switch is off (then forced, so that it
+	// wins over the target resolver's).
+	private boolean publish() throws InterruptedException {
+		Map<String, ?> inEffect = this.retriesOff ? withoutRetries(this.configured) : this.configured;
+		return this.live.set(inEffect, this.retriesOff, TAKE_TIMEOUT);
 	}
 
 	private void requireChangeable() {
