@@ -14,6 +14,7 @@ import io.github.grpcretry.channel.ServiceConfigChangeListener;
 import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
 import io.github.grpcretry.metrics.ServiceConfigChangeMeters;
 import io.github.grpcretry.properties.GrpcClientsProperties;
+import io.github.grpcretry.properties.FailureStatusCodeConverter;
 import io.github.grpcretry.properties.ServiceConfigDurationConverter;
 import io.github.grpcretry.refresh.EnvironmentChangeListener;
 import io.github.grpcretry.refresh.GrpcClientsRefresher;
@@ -32,7 +33,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClas
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.bind.handler.IgnoreTopLevelConverterNotFoundBindHandler;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -73,8 +73,14 @@ public final class GrpcRetryAutoConfiguration {
 	}
 
 	@Bean
-	static ClientNamesBindHandlerAdvisor grpcClientNamesBindHandlerAdvisor() {
-		return new ClientNamesBindHandlerAdvisor();
+	@ConfigurationPropertiesBinding
+	static FailureStatusCodeConverter grpcFailureStatusCodeConverter() {
+		return new FailureStatusCodeConverter();
+	}
+
+	@Bean
+	static GrpcClientsBindHandlerAdvisor grpcClientsBindHandlerAdvisor() {
+		return new GrpcClientsBindHandlerAdvisor();
 	}
 
 	// Not replaceable: the channel beans are made by this bean, by name, and it verifies the properties first.
@@ -84,9 +90,10 @@ public final class GrpcRetryAutoConfiguration {
 			ObjectProvider<SslBundles> sslBundles, ObjectProvider<InnermostChannelCustomizer> innermost,
 			ObjectProvider<RetryChannelBuilderCustomizer> customizers,
 			ObjectProvider<RetryServiceConfigCustomizer> serviceConfigCustomizers,
-			ObjectProvider<ServiceConfigChangeListener> serviceConfigChanges, ListableBeanFactory beanFactory) {
+			ObjectProvider<ServiceConfigChangeListener> serviceConfigChanges, ListableBeanFactory beanFactory,
+			GrpcClientsBindHandlerAdvisor binding) {
 		SslBundles bundles = sslBundles.getIfAvailable();
-		GrpcClientPropertiesVerifier.verify(properties, environment,
+		GrpcClientPropertiesVerifier.verify(properties, binding.bindFailures(), environment,
 				(name) -> bundles != null && bundles.getBundleNames().contains(name));
 		InnermostChannelCustomizer first = innermost.getIfAvailable();
 		GrpcChannelFactory factory = new GrpcChannelFactory(properties, (name) -> bundles.getBundle(name),
@@ -106,8 +113,7 @@ public final class GrpcRetryAutoConfiguration {
 		return new GrpcClientsRefresher(channels, environment, (name) -> {
 			SslBundles bundles = sslBundles.getIfAvailable();
 			return bundles != null && bundles.getBundleNames().contains(name);
-		}, new ClientNamesBindHandlerAdvisor().apply(new IgnoreTopLevelConverterNotFoundBindHandler()),
-				channels.serviceConfigChanges());
+		}, GrpcClientsBindHandlerAdvisor::selectingClientNames, channels.serviceConfigChanges());
 	}
 
 	/**

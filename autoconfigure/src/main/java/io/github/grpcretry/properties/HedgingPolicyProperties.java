@@ -14,11 +14,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * channel's cap is raised to match
  * @param hedgingDelay time between sending one attempt and the next, 0s to 292 years; {@code 0s} sends them all at
  * once. Required, so that a misspelt key cannot turn into an instant burst
- * @param nonFatalStatusCodes status codes after which the remaining attempts still go on; any other code ends the
- * call
+ * @param nonFatalStatusCodes status codes after which the remaining attempts still go on, written as
+ * {@code retryable-status-codes} are; any other code ends the call
  */
 public record HedgingPolicyProperties(@Nullable Integer maxAttempts,
-		@Nullable @ServiceConfigDuration Duration hedgingDelay, @DefaultValue List<String> nonFatalStatusCodes) {
+		@Nullable @ServiceConfigDuration Duration hedgingDelay, @DefaultValue List<FailureStatusCode> nonFatalStatusCodes) {
 
 	public HedgingPolicyProperties {
 		nonFatalStatusCodes = List.copyOf(nonFatalStatusCodes);

@@ -18,10 +18,10 @@ import org.jspecify.annotations.Nullable;
  * grpc-java waits before the first retry all the same, and at most 292 years
  * @param backoffMultiplier factor the backoff bound grows by after each retry; greater than 0, finite
  * @param retryableStatusCodes status codes that cause a retry, by name in any case ({@code UNAVAILABLE},
- * {@code resource-exhausted}) or by number ({@code 14})
+ * {@code resource-exhausted}) or by number ({@code 14}); every code but OK
  */
 public record RetryPolicyProperties(@Nullable Integer maxAttempts,
 		@Nullable @ServiceConfigDuration Duration initialBackoff, @Nullable @ServiceConfigDuration Duration maxBackoff,
-		@Nullable Double backoffMultiplier, @Nullable List<String> retryableStatusCodes) {
+		@Nullable Double backoffMultiplier, @Nullable List<FailureStatusCode> retryableStatusCodes) {
 
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 import io.github.grpcretry.channel.ClientServiceConfig;
@@ -17,8 +18,10 @@ import io.github.grpcretry.channel.GrpcChannelFactory;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
 import io.github.grpcretry.channel.ServiceConfigChangeListener.Result;
 import io.github.grpcretry.properties.ClientProperties;
+import io.github.grpcretry.properties.FailureStatusCodeConverter;
 import io.github.grpcretry.properties.GrpcClientsProperties;
 import io.github.grpcretry.properties.ServiceConfigDurationConverter;
+import io.github.grpcretry.validation.ClientBindFailures;
 import io.github.grpcretry.validation.GrpcClientPropertiesVerifier;
 import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
 import io.github.grpcretry.validation.Violation;
@@ -31,6 +34,7 @@ import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
+import org.springframework.boot.context.properties.bind.handler.IgnoreTopLevelConverterNotFoundBindHandler;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.convert.ApplicationConversionService;
@@ -54,7 +58,7 @@ public final class GrpcClientsRefresher {
 
 	private final Predicate<String> sslBundleExists;
 
-	private final BindHandler bindHandler;
+	private final UnaryOperator<BindHandler> clientNames;
 
 	private final ServiceConfigChangeListener listener;
 
@@ -72,17 +76,19 @@ public final class GrpcClientsRefresher {
 	 * @param channels the factory that built the clients' channels, with the properties of the application's start
 	 * @param environment the environment to re-bind from
 	 * @param sslBundleExists tells whether an SSL bundle of the given name is registered
-	 * @param bindHandler binds {@code grpc.clients} as at start-up (one entry per client name, however spelt)
+	 * @param clientNames wraps a handler to bind {@code grpc.clients} as at start-up: one entry per client name,
+	 * however spelt
 	 * @param listener told of a change to a client the application did not start with, which needs a restart
 	 */
 	public GrpcClientsRefresher(GrpcChannelFactory channels, Environment environment,
-			Predicate<String> sslBundleExists, BindHandler bindHandler, ServiceConfigChangeListener listener) {
+			Predicate<String> sslBundleExists, UnaryOperator<BindHandler> clientNames, ServiceConfigChangeListener listener) {
 		this.channels = channels;
 		this.environment = environment;
 		this.sslBundleExists = sslBundleExists;
-		this.bindHandler = bindHandler;
+		this.clientNames = clientNames;
 		this.listener = listener;
 		this.conversionService.addConverter(new ServiceConfigDurationConverter());
+		this.conversionService.addConverter(new FailureStatusCodeConverter());
 		for (String name : channels.clientNames()) {
 			this.examined.put(name, channels.builtWith(name));
 			this.applied.put(name, channels.builtWith(name));
@@ -217,15 +223,17 @@ public final class GrpcClientsRefresher {
 		Binder binder = new Binder(ConfigurationPropertySources.get(this.environment),
 				new PropertySourcesPlaceholdersResolver(this.environment), this.conversionService, null);
 		GrpcClientsProperties properties;
+		ClientBindFailures failures = new ClientBindFailures(new IgnoreTopLevelConverterNotFoundBindHandler());
 		try {
 			properties = binder.bindOrCreate(GrpcClientsProperties.PREFIX, Bindable.of(GrpcClientsProperties.class),
-					this.bindHandler);
+					this.clientNames.apply(failures));
 		}
 		catch (BindException ex) {
 			return new Bound(Map.of(), List.of(violation(ex)), true);
 		}
 		try {
-			GrpcClientPropertiesVerifier.verify(properties, this.environment, this.sslBundleExists);
+			GrpcClientPropertiesVerifier.verify(properties, failures.violations(), this.environment,
+					this.sslBundleExists);
 			return new Bound(properties.clients(), List.of(), false);
 		}
 		catch (InvalidGrpcClientPropertiesException ex) {

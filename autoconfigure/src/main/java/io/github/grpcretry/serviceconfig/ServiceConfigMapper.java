@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.github.grpcretry.properties.ClientProperties;
+import io.github.grpcretry.properties.FailureStatusCode;
 import io.github.grpcretry.properties.HedgingPolicyProperties;
 import io.github.grpcretry.properties.MethodConfigProperties;
 import io.github.grpcretry.properties.RetryPolicyProperties;
@@ -188,8 +189,8 @@ public final class ServiceConfigMapper {
 		return hedgingPolicy;
 	}
 
-	private static List<String> codeNames(List<String> codes) {
-		return codes.stream().map((code) -> StatusCodes.parse(code).name()).distinct().toList();
+	private static List<String> codeNames(List<FailureStatusCode> codes) {
+		return codes.stream().map(FailureStatusCode::name).distinct().toList();
 	}
 
 	private static Double bytes(DataSize size) {

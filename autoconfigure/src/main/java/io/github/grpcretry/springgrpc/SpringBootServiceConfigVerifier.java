@@ -1,13 +1,14 @@
 package io.github.grpcretry.springgrpc;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
-import io.github.grpcretry.serviceconfig.StatusCodes;
 import io.github.grpcretry.serviceconfig.UnenforcedSettings;
 import io.github.grpcretry.validation.GrpcClientPropertiesValidator;
 import io.github.grpcretry.validation.GrpcClientPropertiesVerifier;
@@ -48,6 +49,10 @@ final class SpringBootServiceConfigVerifier implements BeanFactoryPostProcessor,
 
 	private static final ConfigurationPropertyName CHANNELS_NAME = ConfigurationPropertyName.of(CHANNELS);
 
+	private static final String ALL_CODE_NAMES = Arrays.stream(Status.Code.values())
+		.map(Status.Code::name)
+		.collect(Collectors.joining(", "));
+
 	private @Nullable Environment environment;
 
 	@Override
@@ -71,13 +76,43 @@ final class SpringBootServiceConfigVerifier implements BeanFactoryPostProcessor,
 			// report what is missing only because of that value.
 			if (serviceConfig != null && !failures.channels.contains(name)) {
 				String path = CHANNELS + "." + name + ".service-config";
-				violations.addAll(GrpcClientPropertiesValidator.validateServiceConfig(path,
-						ServiceConfigKeys.SPRING_BOOT, SpringBootServiceConfigs.methodConfigs(serviceConfig),
-						SpringBootServiceConfigs.retryThrottling(serviceConfig)));
+				List<Violation> successCodes = successCodes(path, serviceConfig);
+				// The model leaves OK out of the codes: a list of OK alone is not also "required".
+				GrpcClientPropertiesValidator
+					.validateServiceConfig(path, ServiceConfigKeys.SPRING_BOOT,
+							SpringBootServiceConfigs.methodConfigs(serviceConfig),
+							SpringBootServiceConfigs.retryThrottling(serviceConfig))
+					.stream()
+					.filter((violation) -> successCodes.stream()
+						.noneMatch((success) -> success.property().equals(violation.property())))
+					.forEach(violations::add);
+				violations.addAll(successCodes);
 				violations.addAll(perAttemptReceiveTimeouts(path, serviceConfig));
 			}
 		});
 		GrpcClientPropertiesVerifier.failOn(violations, environment);
+	}
+
+	// Spring Boot binds OK among the codes of a policy; the starter's model holds failure codes only.
+	private static List<Violation> successCodes(String path, ServiceConfig serviceConfig) {
+		List<Violation> violations = new ArrayList<>();
+		List<MethodConfig> methodConfigs = (serviceConfig.method() != null) ? serviceConfig.method() : List.of();
+		for (int i = 0; i < methodConfigs.size(); i++) {
+			String entry = path + ".method[" + i + "]";
+			MethodConfig.RetryPolicy retry = methodConfigs.get(i).retry();
+			if (retry != null && retry.retryableStatusCodes() != null
+					&& retry.retryableStatusCodes().contains(Status.Code.OK)) {
+				violations.add(GrpcClientPropertiesValidator.successCode(entry + ".retry.retryable-status-codes",
+						"retried"));
+			}
+			MethodConfig.HedgingPolicy hedging = methodConfigs.get(i).hedging();
+			if (hedging != null && hedging.nonFatalStatusCodes() != null
+					&& hedging.nonFatalStatusCodes().contains(Status.Code.OK)) {
+				violations.add(GrpcClientPropertiesValidator.successCode(entry + ".hedging.non-fatal-status-codes",
+						"hedged on"));
+			}
+		}
+		return violations;
 	}
 
 	// The one key of Spring Boot's that the starter's model has no place for, because grpc-java ignores it.
@@ -150,7 +185,7 @@ final class SpringBootServiceConfigVerifier implements BeanFactoryPostProcessor,
 				return new Violation(name.toString(), (value != null) ? value.toString() : null, origin,
 						"is not a list of gRPC status code names, so Spring Boot cannot bind it (" + reason + ")",
 						"write code names such as UNAVAILABLE (any case, or kebab-case); the codes are "
-								+ StatusCodes.ALL_NAMES);
+								+ ALL_CODE_NAMES);
 			}
 			return new Violation(name.toString(), (value != null) ? value.toString() : null, origin,
 					"cannot be bound by Spring Boot (" + reason + ")",

@@ -3,6 +3,7 @@ package io.github.grpcretry.springgrpc;
 import java.util.Collection;
 import java.util.List;
 
+import io.github.grpcretry.properties.FailureStatusCode;
 import io.github.grpcretry.properties.HedgingPolicyProperties;
 import io.github.grpcretry.properties.MethodConfigProperties;
 import io.github.grpcretry.properties.RetryPolicyProperties;
@@ -87,13 +88,17 @@ final class SpringBootServiceConfigs {
 		if (hedging == null) {
 			return null;
 		}
-		List<String> nonFatalStatusCodes = codeNames(hedging.nonFatalStatusCodes());
+		List<FailureStatusCode> nonFatalStatusCodes = codeNames(hedging.nonFatalStatusCodes());
 		return new HedgingPolicyProperties(hedging.maxAttempts(), hedging.delay(),
 				(nonFatalStatusCodes != null) ? nonFatalStatusCodes : List.of());
 	}
 
-	private static @Nullable List<String> codeNames(@Nullable Collection<Status.Code> codes) {
-		return (codes != null) ? codes.stream().map(Status.Code::name).toList() : null;
+	// OK, which Spring Boot binds and the starter's model cannot hold, is refused by the verifier before this runs.
+	private static @Nullable List<FailureStatusCode> codeNames(@Nullable Collection<Status.Code> codes) {
+		return (codes != null) ? codes.stream()
+			.filter((code) -> code != Status.Code.OK)
+			.map((code) -> FailureStatusCode.valueOf(code.name()))
+			.toList() : null;
 	}
 
 	private static @Nullable Double asWritten(@Nullable Float value) {

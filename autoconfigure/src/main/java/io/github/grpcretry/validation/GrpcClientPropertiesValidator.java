@@ -12,14 +12,13 @@ import java.util.stream.Collectors;
 
 import io.github.grpcretry.channel.StaticNameResolverProvider;
 import io.github.grpcretry.properties.ClientProperties;
+import io.github.grpcretry.properties.FailureStatusCode;
 import io.github.grpcretry.properties.GrpcClientsProperties;
 import io.github.grpcretry.properties.HedgingPolicyProperties;
 import io.github.grpcretry.properties.MethodConfigProperties;
 import io.github.grpcretry.properties.NegotiationType;
 import io.github.grpcretry.properties.RetryPolicyProperties;
 import io.github.grpcretry.properties.RetryThrottlingProperties;
-import io.github.grpcretry.serviceconfig.StatusCodes;
-import io.grpc.Status;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.util.unit.DataSize;
@@ -94,6 +93,18 @@ public final class GrpcClientPropertiesValidator {
 						+ "; a call can either retry or hedge",
 				"keep " + keys.retryPolicy() + " to retry after failures, or " + keys.hedgingPolicy()
 						+ " to send attempts ahead of time, and remove the other");
+	}
+
+	/**
+	 * The violation of a policy that names {@code OK} among its codes: a tree whose binding reads {@code OK}, as
+	 * Spring Boot's does, reports it this way; the starter's own binding refuses it.
+	 * @param property the property path of the codes
+	 * @param what what a policy does on its codes: {@code retried} or {@code hedged on}
+	 * @return the violation
+	 */
+	public static Violation successCode(String property, String what) {
+		return Violation.of(property, "OK", "holds OK, which is success and is never " + what,
+				"remove OK; use failure codes such as UNAVAILABLE");
 	}
 
 	private static final class Check {
@@ -265,14 +276,12 @@ public final class GrpcClientPropertiesValidator {
 						(multiplier == null) ? REQUIRED : "must be greater than 0 and finite",
 						"set it to 1.0 for a constant backoff or 2.0 to double it after each retry");
 			}
-			List<String> codes = retry.retryableStatusCodes();
+			// Each code is a failure code already: binding refuses any other text, OK included.
+			List<FailureStatusCode> codes = retry.retryableStatusCodes();
 			if (codes == null || codes.isEmpty()) {
 				add(policy + ".retryable-status-codes", (codes != null) ? "" : null,
 						"is required: without it no failure is retried",
 						"list the codes to retry, such as [UNAVAILABLE]");
-			}
-			else {
-				statusCodes(policy + ".retryable-status-codes", codes, "retried");
 			}
 		}
 
@@ -295,7 +304,6 @@ public final class GrpcClientPropertiesValidator {
 			else if (notNegative(property, delay, example)) {
 				heldByGrpcJava(property, delay, "set a shorter delay, " + example);
 			}
-			statusCodes(policy + ".non-fatal-status-codes", hedging.nonFatalStatusCodes(), "hedged on");
 		}
 
 		private void checkRetryThrottling(String throttling, RetryThrottlingProperties properties) {
@@ -427,25 +435,6 @@ public final class GrpcClientPropertiesValidator {
 						(maxAttempts == null) ? REQUIRED
 								: "must be at least 2: the first attempt plus at least one " + verb,
 						"set it to 2 or more (the first attempt included)");
-			}
-		}
-
-		private void statusCodes(String property, List<String> codes, String what) {
-			for (int k = 0; k < codes.size(); k++) {
-				String code = codes.get(k);
-				// Codes bound into a set have lost the index the user wrote them at.
-				String element = this.keys.statusCodesAsWritten() ? property + "[" + k + "]" : property;
-				try {
-					if (StatusCodes.parse(code) == Status.Code.OK) {
-						add(element, code, "is OK, which is success and is never " + what,
-								"remove OK; use failure codes such as UNAVAILABLE");
-					}
-				}
-				catch (IllegalArgumentException ex) {
-					add(element, code, ex.getMessage(),
-							"use a code name such as UNAVAILABLE (any case, or kebab-case) or a number from 0 to 16;"
-									+ " the codes are " + StatusCodes.ALL_NAMES);
-				}
 			}
 		}
 

@@ -2,6 +2,7 @@ package io.github.grpcretry.validation;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -17,8 +18,9 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyS
 import org.springframework.core.env.Environment;
 
 /**
- * Runs every check on the bound client properties at start-up, a client name written in two ways included, and fails
- * with all violations at once, each with the value as written and where it was written.
+ * Runs every check on the bound client properties at start-up, a client name written in two ways and a value that
+ * could not be bound ({@link ClientBindFailures}) included, and fails with all violations at once, each with the value
+ * as written and where it was written.
  */
 public final class GrpcClientPropertiesVerifier {
 
@@ -28,20 +30,27 @@ public final class GrpcClientPropertiesVerifier {
 	/**
 	 * Verifies the client properties.
 	 * @param properties the bound properties
+	 * @param bindFailures the values that could not be bound, which {@code properties} holds as missing
 	 * @param environment the environment they were bound from
 	 * @param sslBundleExists tells whether an SSL bundle of the given name is registered
 	 * @throws InvalidGrpcClientPropertiesException if any property breaks a rule
 	 */
-	public static void verify(GrpcClientsProperties properties, Environment environment,
+	public static void verify(GrpcClientsProperties properties, List<Violation> bindFailures, Environment environment,
 			Predicate<String> sslBundleExists) {
 		Iterable<ConfigurationPropertySource> sources = ConfigurationPropertySources.get(environment);
 		List<Violation> violations = new ArrayList<>(UnknownClientProperties.find(sources));
 		for (List<Spelling> spellings : ClientNames.of(sources).conflicts()) {
 			spellings.forEach((spelling) -> violations.add(spelledTwice(spelling, spellings)));
 		}
+		violations.addAll(bindFailures);
+		Set<String> unbound = bindFailures.stream().map(Violation::property).collect(Collectors.toSet());
 		violations.addAll(HiddenMethodConfigNames.find(properties, sources));
 		for (Violation violation : new GrpcClientPropertiesValidator(sslBundleExists).validate(properties)) {
-			violations.add(withOrigin(violation, sources));
+			// A value that could not be bound is missing to the rules: "is required" would say so a second time.
+			if (!unbound.contains(violation.property()) && !unbound.stream()
+				.anyMatch((property) -> isElementOf(property, violation.property()))) {
+				violations.add(withOrigin(violation, sources));
+			}
 		}
 		if (!violations.isEmpty()) {
 			throw new InvalidGrpcClientPropertiesException(violations);
@@ -63,6 +72,11 @@ public final class GrpcClientPropertiesVerifier {
 		Iterable<ConfigurationPropertySource> sources = ConfigurationPropertySources.get(environment);
 		throw new InvalidGrpcClientPropertiesException(
 				violations.stream().map((violation) -> withOrigin(violation, sources)).toList());
+	}
+
+	// grpc.clients.echo.method-config[0].retry-policy.retryable-status-codes[1] is an element of the list's property.
+	private static boolean isElementOf(String element, String list) {
+		return element.startsWith(list + "[") && element.indexOf('.', list.length()) < 0;
 	}
 
 	private static Violation spelledTwice(Spelling spelling, List<Spelling> spellings) {

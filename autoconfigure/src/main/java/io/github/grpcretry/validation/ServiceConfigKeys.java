@@ -13,20 +13,17 @@ package io.github.grpcretry.validation;
  * @param maxRequestMessage a method config's largest request message
  * @param maxResponseMessage a method config's largest response message
  * @param retryThrottling the retry throttling
- * @param statusCodesAsWritten whether status codes are bound in the order and number written, so that a violation
- * can name one by its index; Spring Boot binds its codes into a set
  */
 public record ServiceConfigKeys(String owner, String methodConfig, String retryPolicy, String hedgingPolicy,
-		String hedgingDelay, String maxRequestMessage, String maxResponseMessage, String retryThrottling,
-		boolean statusCodesAsWritten) {
+		String hedgingDelay, String maxRequestMessage, String maxResponseMessage, String retryThrottling) {
 
 	/** The starter's keys, under {@code grpc.clients.<name>}. */
 	public static final ServiceConfigKeys GRPC_CLIENTS = new ServiceConfigKeys("client", "method-config",
 			"retry-policy", "hedging-policy", "hedging-delay", "max-request-message-bytes", "max-response-message-bytes",
-			"retry-throttling", true);
+			"retry-throttling");
 
 	/** Spring Boot 4.1's keys, under {@code spring.grpc.client.channel.<name>.service-config}. */
 	public static final ServiceConfigKeys SPRING_BOOT = new ServiceConfigKeys("channel", "method", "retry",
-			"hedging", "delay", "max-request-message", "max-response-message", "retrythrottling", false);
+			"hedging", "delay", "max-request-message", "max-response-message", "retrythrottling");
 
 }

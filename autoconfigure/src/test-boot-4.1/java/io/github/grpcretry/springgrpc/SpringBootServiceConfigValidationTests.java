@@ -3,7 +3,6 @@ package io.github.grpcretry.springgrpc;
 import java.util.stream.Stream;
 
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
-import io.github.grpcretry.serviceconfig.StatusCodes;
 import io.github.grpcretry.validation.InvalidGrpcClientPropertiesFailureAnalyzer;
 import io.github.grpcretry.validation.Violation;
 import io.github.grpcretry.test.ApplicationYaml;
@@ -78,6 +77,9 @@ class SpringBootServiceConfigValidationTests {
 						HEDGING + "delay", "-1ms"),
 				argumentSet("hedging delay is required", hedging().without(HEDGING + "delay"), HEDGING + "delay",
 						NOT_SET),
+				argumentSet("OK is never non-fatal",
+						hedging().with(HEDGING + "non-fatal-status-codes", "UNAVAILABLE,OK"),
+						HEDGING + "non-fatal-status-codes", "UNAVAILABLE,OK"),
 				argumentSet("every name has a service", retrying().without(ENTRY + "name[0].service"),
 						ENTRY + "name[0].service", NOT_SET),
 				argumentSet("a channel has one default entry (without name)",
@@ -154,7 +156,9 @@ class SpringBootServiceConfigValidationTests {
 				assertThat(analysis.getDescription()).contains("UNAVAILABL");
 				assertThat(analysis.getAction())
 					.contains(RETRY + "retryable-status-codes: write code names such as UNAVAILABLE")
-					.contains(StatusCodes.ALL_NAMES);
+					.contains("OK, CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, ALREADY_EXISTS,"
+							+ " PERMISSION_DENIED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE,"
+							+ " UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS, UNAUTHENTICATED");
 			});
 	}
 

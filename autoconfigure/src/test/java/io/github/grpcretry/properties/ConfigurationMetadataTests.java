@@ -1,12 +1,17 @@
 package io.github.grpcretry.properties;
 
 import java.io.IOException;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import com.jayway.jsonpath.JsonPath;
+import io.grpc.Status;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * What an IDE reads about the starter's keys, the configuration metadata the build puts in the jar: descriptions in
  * plain text, no Javadoc markup, and the client map typed with its value class, which is how IDEs complete the keys
  * of {@code grpc.clients.<name>.*}, as they do for Spring Boot's own maps of objects
- * ({@code spring.security.oauth2.client.registration}, {@code spring.ssl.bundle.pem}).
+ * ({@code spring.security.oauth2.client.registration}, {@code spring.ssl.bundle.pem}); and every key with a fixed
+ * set of values typed as an enum, which IDEs complete from its constants: no hint can reach a key inside a map's values.
  */
 class ConfigurationMetadataTests {
 
@@ -40,6 +46,51 @@ class ConfigurationMetadataTests {
 		assertThat(names).filteredOn((name) -> name.startsWith("grpc.")).containsExactly("grpc.clients");
 		List<String> hints = JsonPath.read(metadata, "$.hints[*].name");
 		assertThat(hints).contains("grpc.clients.keys");
+	}
+
+	@Test
+	void theStatusCodeListsCompleteToEveryCodeButOk() throws Exception {
+		List<String> failureCodes = Arrays.stream(Status.Code.values())
+			.filter((code) -> code != Status.Code.OK)
+			.map(Status.Code::name)
+			.toList();
+		assertThat(failureCodes).hasSize(16);
+		assertThat(valuesOffered("method-config.retry-policy.retryable-status-codes"))
+			.containsExactlyElementsOf(failureCodes);
+		assertThat(valuesOffered("method-config.hedging-policy.non-fatal-status-codes"))
+			.containsExactlyElementsOf(failureCodes);
+	}
+
+	@Test
+	void theNegotiationTypeAndTheLoadBalancingPolicyCompleteToTheirValues() throws Exception {
+		assertThat(valuesOffered("negotiation-type")).containsExactly("TLS", "PLAINTEXT");
+		assertThat(valuesOffered("load-balancing-policy")).containsExactly("ROUND_ROBIN", "PICK_FIRST");
+	}
+
+	// What an IDE offers for a key of grpc.clients.<name>: it walks from the type the metadata gives the map, through
+	// the records' components (the element of a list), to an enum, whose constants it offers.
+	private static List<String> valuesOffered(String path) throws Exception {
+		List<String> types = JsonPath.read(metadata(), "$.properties[?(@.name == 'grpc.clients')].type");
+		String mapType = types.get(0);
+		Type type = Class.forName(mapType.substring(mapType.indexOf(',') + 1, mapType.length() - 1));
+		for (String key : path.split("\\.")) {
+			Class<?> record = (Class<?>) type;
+			type = Arrays.stream(record.getRecordComponents())
+				.filter((component) -> kebab(component.getName()).equals(key))
+				.findFirst()
+				.orElseThrow(() -> new AssertionError(record.getSimpleName() + " has no key " + key))
+				.getGenericType();
+			if (type instanceof ParameterizedType list && list.getRawType() == List.class) {
+				type = list.getActualTypeArguments()[0];
+			}
+		}
+		Class<?> valueType = (Class<?>) type;
+		assertThat(valueType.isEnum()).as("%s is an enum, which IDEs complete", path).isTrue();
+		return Arrays.stream(valueType.getEnumConstants()).map((constant) -> ((Enum<?>) constant).name()).toList();
+	}
+
+	private static String kebab(String camel) {
+		return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
 	}
 
 	// The main classes' file, which goes into the jar (the test classes have one of their own).

@@ -151,8 +151,7 @@ class ConfigurationReferenceTests {
 			}
 			else {
 				String value = (defaultValue != null) ? String.join(",", defaultValue.value()) : null;
-				// The only lists of simple values are the status-code lists.
-				String typeName = (element != null) ? "status codes" : typeName(component.getType());
+				String typeName = (element == FailureStatusCode.class) ? "status codes" : typeName(component.getType());
 				keys.put(name, new Key(component.getType(), typeName, value));
 			}
 		}

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.stream.Stream;
 
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
+import io.github.grpcretry.test.StartupFailures;
+import io.github.grpcretry.validation.Violation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -18,6 +20,7 @@ import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 /**
@@ -92,8 +95,11 @@ class ServiceConfigDurationConverterTests {
 			.withPropertyValues("grpc.clients.echo.method-config[0].retry-policy.initial-backoff=0.0000000001s")
 			.run((context) -> {
 				assertThat(context).hasFailed();
-				assertThat(bindException(context.getStartupFailure()).getName())
-					.hasToString("grpc.clients.echo.method-config[0].retry-policy.initial-backoff");
+				assertThat(StartupFailures.invalidProperties(context.getStartupFailure()).getViolations())
+					.extracting(Violation::property, Violation::problem)
+					.contains(tuple("grpc.clients.echo.method-config[0].retry-policy.initial-backoff",
+							"cannot be bound ('0.0000000001s' is finer than a nanosecond; use at most 9 decimal"
+									+ " places)"));
 			});
 	}
 

@@ -137,14 +137,31 @@ class RefreshTests {
 	@Test
 	void aValueThatCannotBeBoundIsRefusedWithItsProperty(CapturedOutput output) throws IOException {
 		try (EchoTestServer server = failing(); ConfigurableApplicationContext context = start(server, 4)) {
-			write(server, 4, ENTRY + "retry-policy.initial-backoff=soon");
+			write(server, 4, ENTRY + "retry-policy.initial-backoff=soon",
+					ENTRY + "retry-policy.retryable-status-codes=UNAVAILBLE", ENTRY + "retry-policy.max-backoff=0s");
 			context.getBean(ContextRefresher.class).refresh();
 			failingCall(context);
 			assertThat(server.requestCount()).isEqualTo(4);
 			assertThat(changes(context, "refresh", "refused")).isEqualTo(1);
+			// Every value that cannot be bound, and every rule broken beside them, in one warning.
 			assertThat(output).contains("gRPC client 'echo': a refresh was refused whole")
 				.contains(ENTRY + "retry-policy.initial-backoff = soon")
+				.contains(ENTRY + "retry-policy.retryable-status-codes = UNAVAILBLE")
+				.contains("'UNAVAILBLE' is not a gRPC status code")
+				.contains(ENTRY + "retry-policy.max-backoff = 0s")
 				.contains("cannot be bound");
+		}
+	}
+
+	@Test
+	void aRefreshReadsStatusCodesByNumberAsStartUpDoes() throws IOException {
+		try (EchoTestServer server = failing(); ConfigurableApplicationContext context = start(server, 4)) {
+			// DEADLINE_EXCEEDED and UNKNOWN: the server's UNAVAILABLE is no longer retried.
+			write(server, 4, ENTRY + "retry-policy.retryable-status-codes=4,unknown");
+			context.getBean(ContextRefresher.class).refresh();
+			failingCall(context);
+			assertThat(server.requestCount()).isEqualTo(1);
+			assertThat(changes(context, "refresh", "applied")).isEqualTo(1);
 		}
 	}
 

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import io.github.grpcretry.properties.ClientProperties;
+import io.github.grpcretry.properties.FailureStatusCodeConverter;
 import io.github.grpcretry.properties.ServiceConfigDurationConverter;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
@@ -308,6 +309,7 @@ class ServiceConfigMapperTests {
 		}
 		ApplicationConversionService conversionService = new ApplicationConversionService();
 		conversionService.addConverter(new ServiceConfigDurationConverter());
+		conversionService.addConverter(new FailureStatusCodeConverter());
 		return new Binder(List.of(new MapConfigurationPropertySource(source)), PlaceholdersResolver.NONE,
 				conversionService)
 			.bind("grpc.clients.echo", ClientProperties.class)

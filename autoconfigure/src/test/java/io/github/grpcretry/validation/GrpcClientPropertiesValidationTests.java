@@ -94,11 +94,23 @@ class GrpcClientPropertiesValidationTests {
 						retrying().with(RETRY + "retryable-status-codes", ""), RETRY + "retryable-status-codes", ""),
 				argumentSet("retryable-status-codes is required", retrying().without(RETRY + "retryable-status-codes"),
 						RETRY + "retryable-status-codes", NOT_SET),
-				argumentSet("retryable status codes are real codes",
+				argumentSet("retryable status codes are real codes, in a list written as one value",
 						retrying().with(RETRY + "retryable-status-codes", "UNAVAILABLE,UNAVAILBLE"),
+						RETRY + "retryable-status-codes", "UNAVAILABLE,UNAVAILBLE"),
+				argumentSet("retryable status codes are real codes, in a list written by index",
+						retrying().without(RETRY + "retryable-status-codes")
+							.with(RETRY + "retryable-status-codes[0]", "UNAVAILABLE")
+							.with(RETRY + "retryable-status-codes[1]", "UNAVAILBLE")
+							.with(RETRY + "retryable-status-codes[2]", "ABORTED"),
 						RETRY + "retryable-status-codes[1]", "UNAVAILBLE"),
 				argumentSet("OK is never retryable", retrying().with(RETRY + "retryable-status-codes", "OK"),
-						RETRY + "retryable-status-codes[0]", "OK"),
+						RETRY + "retryable-status-codes", "OK"),
+				argumentSet("retry max-attempts is a number", retrying().with(RETRY + "max-attempts", "three"),
+						RETRY + "max-attempts", "three"),
+				argumentSet("initial-backoff is a duration", retrying().with(RETRY + "initial-backoff", "soon"),
+						RETRY + "initial-backoff", "soon"),
+				argumentSet("negotiation-type is one of its values", retrying().with(CLIENT + "negotiation-type", "tsl"),
+						CLIENT + "negotiation-type", "tsl"),
 				argumentSet("hedging max-attempts is at least 2", hedging().with(HEDGING + "max-attempts", "1"),
 						HEDGING + "max-attempts", "1"),
 				argumentSet("hedging-delay is not negative", hedging().with(HEDGING + "hedging-delay", "-1ms"),
@@ -107,10 +119,12 @@ class GrpcClientPropertiesValidationTests {
 						HEDGING + "hedging-delay", NOT_SET),
 				argumentSet("OK is never non-fatal (by number too)",
 						hedging().with(HEDGING + "non-fatal-status-codes", "UNAVAILABLE,0"),
-						HEDGING + "non-fatal-status-codes[1]", "0"),
+						HEDGING + "non-fatal-status-codes", "UNAVAILABLE,0"),
 				argumentSet("non-fatal status codes are real codes",
-						hedging().with(HEDGING + "non-fatal-status-codes", "17"), HEDGING + "non-fatal-status-codes[0]",
+						hedging().with(HEDGING + "non-fatal-status-codes", "17"), HEDGING + "non-fatal-status-codes",
 						"17"),
+				argumentSet("hedging-delay is a duration", hedging().with(HEDGING + "hedging-delay", "soon"),
+						HEDGING + "hedging-delay", "soon"),
 				argumentSet("an entry has a retry-policy or a hedging-policy, not both",
 						retrying().with(HEDGING + "max-attempts", "3").with(HEDGING + "hedging-delay", "50ms"),
 						"grpc.clients.echo.method-config[0]", NOT_SET),
@@ -256,6 +270,8 @@ class GrpcClientPropertiesValidationTests {
 	static Stream<Arguments> validBoundaries() {
 		return Stream.of(argumentSet("the retry configuration of the tests", retrying()),
 				argumentSet("the hedging configuration of the tests", hedging()),
+				argumentSet("status codes by number and in kebab-case",
+						retrying().with(RETRY + "retryable-status-codes", "14,resource-exhausted,16")),
 				argumentSet("max-tokens 1000", throttled().with(CLIENT + "retry-throttling.max-tokens", "1000")),
 				argumentSet("token-ratio 0.001", throttled().with(CLIENT + "retry-throttling.token-ratio", "0.001")),
 				argumentSet("max-tokens 2.002, the smallest that lets a retry happen",
@@ -339,19 +355,20 @@ class GrpcClientPropertiesValidationTests {
 		UserProperties config = retrying().without(CLIENT + "address")
 			.with(RETRY + "max-attempts", "1")
 			.with(RETRY + "initial-backoff", "0s")
+			.with(RETRY + "max-backoff", "soon")
 			.with(RETRY + "retryable-status-codes", "UNAVAILABLE,OK")
 			.with(ENTRY + "retry-polcy.max-attempts", "4")
 			.with("grpc.clients.other.method-config[0].name[0].method", "UnaryEcho");
 		this.contextRunner.withPropertyValues(config.pairs()).run((context) -> {
 			assertThat(context).hasFailed();
 			List<String> properties = List.of(CLIENT + "address", RETRY + "max-attempts", RETRY + "initial-backoff",
-					RETRY + "retryable-status-codes[1]", ENTRY + "retry-polcy.max-attempts",
+					RETRY + "max-backoff", RETRY + "retryable-status-codes", ENTRY + "retry-polcy.max-attempts",
 					"grpc.clients.other.address", "grpc.clients.other.method-config[0].name[0].service");
 			assertThat(invalidProperties(context.getStartupFailure()).getViolations()).extracting(Violation::property)
 				.containsExactlyInAnyOrderElementsOf(properties);
 			FailureAnalysis analysis = new InvalidGrpcClientPropertiesFailureAnalyzer()
 				.analyze(context.getStartupFailure());
-			assertThat(analysis.getDescription()).contains("has 7 problems,");
+			assertThat(analysis.getDescription()).contains("has 8 problems,");
 			properties.forEach((property) -> assertThat(analysis.getDescription()).contains("Property: " + property));
 		});
 	}
