@@ -1,5 +1,6 @@
 package io.github.grpcretry.autoconfigure;
 
+import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.BeanFactoryAnnotationUtils;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -33,6 +35,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClas
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -40,7 +43,10 @@ import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.convert.converter.Converter;
+import org.springframework.core.convert.converter.GenericConverter;
 import org.springframework.core.env.Environment;
+import org.springframework.format.Formatter;
 
 /**
  * Auto-configuration of retry-enabled gRPC channels: one {@link ManagedChannel} bean per entry under
@@ -109,11 +115,16 @@ public final class GrpcRetryAutoConfiguration {
 	// "configured"), by the start-up rules.
 	@Bean
 	GrpcClientsRefresher grpcClientsRefresher(GrpcChannelFactory channels, Environment environment,
-			ObjectProvider<SslBundles> sslBundles) {
+			ObjectProvider<SslBundles> sslBundles, ListableBeanFactory beanFactory) {
+		// The converters Spring Boot binds @ConfigurationProperties with: the application's and the starter's.
+		ApplicationConversionService conversionService = new ApplicationConversionService();
+		bindingBeans(beanFactory, Converter.class).forEach(conversionService::addConverter);
+		bindingBeans(beanFactory, GenericConverter.class).forEach(conversionService::addConverter);
+		bindingBeans(beanFactory, Formatter.class).forEach(conversionService::addFormatter);
 		return new GrpcClientsRefresher(channels, environment, (name) -> {
 			SslBundles bundles = sslBundles.getIfAvailable();
 			return bundles != null && bundles.getBundleNames().contains(name);
-		}, GrpcClientsBindHandlerAdvisor::selectingClientNames, channels.serviceConfigChanges());
+		}, GrpcClientsBindHandlerAdvisor::selectingClientNames, conversionService, channels.serviceConfigChanges());
 	}
 
 	/**
@@ -129,6 +140,12 @@ public final class GrpcRetryAutoConfiguration {
 			return new EnvironmentChangeListener(refresher);
 		}
 
+	}
+
+	// As Spring Boot finds them: by the qualifier, which a parameter cannot carry in Boot 3.5.
+	private static <T> Collection<T> bindingBeans(ListableBeanFactory beanFactory, Class<T> type) {
+		return BeanFactoryAnnotationUtils.qualifiedBeansOfType(beanFactory, type, ConfigurationPropertiesBinding.VALUE)
+			.values();
 	}
 
 	// A failure names a customizer by its bean name: the class of a lambda says little.

@@ -18,9 +18,7 @@ import io.github.grpcretry.channel.GrpcChannelFactory;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
 import io.github.grpcretry.channel.ServiceConfigChangeListener.Result;
 import io.github.grpcretry.properties.ClientProperties;
-import io.github.grpcretry.properties.FailureStatusCodeConverter;
 import io.github.grpcretry.properties.GrpcClientsProperties;
-import io.github.grpcretry.properties.ServiceConfigDurationConverter;
 import io.github.grpcretry.validation.ClientBindFailures;
 import io.github.grpcretry.validation.GrpcClientPropertiesVerifier;
 import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
@@ -37,7 +35,7 @@ import org.springframework.boot.context.properties.bind.PropertySourcesPlacehold
 import org.springframework.boot.context.properties.bind.handler.IgnoreTopLevelConverterNotFoundBindHandler;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
-import org.springframework.boot.convert.ApplicationConversionService;
+import org.springframework.core.convert.ConversionService;
 import org.springframework.core.env.Environment;
 
 /**
@@ -62,7 +60,7 @@ public final class GrpcClientsRefresher {
 
 	private final ServiceConfigChangeListener listener;
 
-	private final ApplicationConversionService conversionService = new ApplicationConversionService();
+	private final ConversionService conversionService;
 
 	// Guarded by this. Per client, the properties last looked at (start-up's at first), so that a refresh acts on
 	// the clients it changed, and reports a change once.
@@ -78,17 +76,19 @@ public final class GrpcClientsRefresher {
 	 * @param sslBundleExists tells whether an SSL bundle of the given name is registered
 	 * @param clientNames wraps a handler to bind {@code grpc.clients} as at start-up: one entry per client name,
 	 * however spelt
+	 * @param conversionService converts values as at start-up: with the application's
+	 * {@code @ConfigurationPropertiesBinding} converters, the starter's own among them
 	 * @param listener told of a change to a client the application did not start with, which needs a restart
 	 */
 	public GrpcClientsRefresher(GrpcChannelFactory channels, Environment environment,
-			Predicate<String> sslBundleExists, UnaryOperator<BindHandler> clientNames, ServiceConfigChangeListener listener) {
+			Predicate<String> sslBundleExists, UnaryOperator<BindHandler> clientNames, ConversionService conversionService,
+			ServiceConfigChangeListener listener) {
 		this.channels = channels;
 		this.environment = environment;
 		this.sslBundleExists = sslBundleExists;
 		this.clientNames = clientNames;
+		this.conversionService = conversionService;
 		this.listener = listener;
-		this.conversionService.addConverter(new ServiceConfigDurationConverter());
-		this.conversionService.addConverter(new FailureStatusCodeConverter());
 		for (String name : channels.clientNames()) {
 			this.examined.put(name, channels.builtWith(name));
 			this.applied.put(name, channels.builtWith(name));

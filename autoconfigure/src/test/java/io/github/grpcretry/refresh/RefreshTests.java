@@ -29,9 +29,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.cloud.autoconfigure.RefreshAutoConfiguration;
@@ -39,6 +40,8 @@ import org.springframework.cloud.context.refresh.ContextRefresher;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.convert.converter.Converter;
+import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -150,6 +153,25 @@ class RefreshTests {
 				.contains("'UNAVAILBLE' is not a gRPC status code")
 				.contains(ENTRY + "retry-policy.max-backoff = 0s")
 				.contains("cannot be bound");
+		}
+	}
+
+	@Test
+	void aRefreshConvertsValuesWithTheApplicationsConvertersAsStartUpDoes() throws IOException {
+		try (EchoTestServer server = failing()) {
+			// Only the application's own @ConfigurationPropertiesBinding converter reads this size.
+			String wordedSize = ENTRY + "max-request-message-bytes=1 megabyte";
+			write(server, 4, wordedSize);
+			try (ConfigurableApplicationContext context = new SpringApplicationBuilder(Application.class,
+					WordedSizes.class)
+				.web(WebApplicationType.NONE)
+				.run("--spring.config.location=file:" + this.directory.resolve("application.properties"))) {
+				write(server, 2, wordedSize);
+				context.getBean(ContextRefresher.class).refresh();
+				failingCall(context);
+				assertThat(server.requestCount()).isEqualTo(2);
+				assertThat(changes(context, "refresh", "applied")).isEqualTo(1);
+			}
 		}
 	}
 
@@ -389,6 +411,27 @@ class RefreshTests {
 			.tags("client", client, "source", source, "result", result)
 			.counter();
 		return (counter != null) ? counter.count() : 0;
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class WordedSizes {
+
+		@Bean
+		@ConfigurationPropertiesBinding
+		static WordedSizeConverter wordedSizeConverter() {
+			return new WordedSizeConverter();
+		}
+
+	}
+
+	/** Reads {@code 1 megabyte}, which Spring Boot's own size conversion does not. */
+	static final class WordedSizeConverter implements Converter<String, DataSize> {
+
+		@Override
+		public DataSize convert(String source) {
+			return "1 megabyte".equals(source) ? DataSize.ofMegabytes(1) : DataSize.parse(source);
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
