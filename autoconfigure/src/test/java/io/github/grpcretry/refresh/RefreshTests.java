@@ -162,10 +162,7 @@ class RefreshTests {
 			// Only the application's own @ConfigurationPropertiesBinding converter reads this size.
 			String wordedSize = ENTRY + "max-request-message-bytes=1 megabyte";
 			write(server, 4, wordedSize);
-			try (ConfigurableApplicationContext context = new SpringApplicationBuilder(Application.class,
-					WordedSizes.class)
-				.web(WebApplicationType.NONE)
-				.run("--spring.config.location=file:" + this.directory.resolve("application.properties"))) {
+			try (ConfigurableApplicationContext context = run(WordedSizes.class)) {
 				write(server, 2, wordedSize);
 				context.getBean(ContextRefresher.class).refresh();
 				failingCall(context);
@@ -335,10 +332,11 @@ class RefreshTests {
 		return run();
 	}
 
-	private ConfigurableApplicationContext run() {
+	private ConfigurableApplicationContext run(Class<?>... configurations) {
 		// The file is the application's configuration, as a mounted ConfigMap is: loaded at start, and again by
 		// each refresh.
-		return new SpringApplicationBuilder(Application.class).web(WebApplicationType.NONE)
+		return new SpringApplicationBuilder(Application.class).sources(configurations)
+			.web(WebApplicationType.NONE)
 			.run("--spring.config.location=file:" + this.directory.resolve("application.properties"));
 	}
 
