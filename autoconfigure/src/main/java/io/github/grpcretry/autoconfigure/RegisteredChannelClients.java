@@ -13,7 +13,6 @@ import io.github.grpcretry.validation.Violation;
 
 import org.springframework.aot.AotDetector;
 import org.springframework.beans.factory.InitializingBean;
-import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.Environment;
@@ -74,10 +73,7 @@ final class RegisteredChannelClients implements EnvironmentAware, InitializingBe
 	}
 
 	private Violation added(String name, Spelling spelling) {
-		ConfigurationProperty property = spelling.property();
-		Object value = property.getValue();
-		return new Violation(spelling.propertyPath(), (value != null) ? value.toString() : null,
-				(property.getOrigin() != null) ? property.getOrigin().toString() : null,
+		return Violation.writtenIn(spelling.propertyPath(), spelling.property(),
 				"configures client '" + name + "', which the application did not have when it was AOT-processed:"
 						+ " the clients and their channel beans are fixed then, so '" + name
 						+ "' would have no channel bean",

@@ -248,10 +248,8 @@ public final class GrpcClientsRefresher {
 			cause = cause.getCause();
 		}
 		String name = (property != null) ? property.getName().toString() : ex.getName().toString();
-		Object value = (property != null) ? property.getValue() : null;
-		String origin = (property != null && property.getOrigin() != null) ? property.getOrigin().toString() : null;
-		return new Violation(name, (value != null) ? value.toString() : null, origin,
-				"cannot be bound: " + cause.getMessage(), "write a value of the property's type");
+		return Violation.writtenIn(name, property, "cannot be bound: " + cause.getMessage(),
+				"write a value of the property's type");
 	}
 
 	/**

@@ -177,18 +177,14 @@ final class SpringBootServiceConfigVerifier implements BeanFactoryPostProcessor,
 			if (exclusive != null && exclusive.getConfiguredNames().contains("method.retry")) {
 				return GrpcClientPropertiesValidator.retryAndHedging(name.toString(), ServiceConfigKeys.SPRING_BOOT);
 			}
-			Object value = (property != null) ? property.getValue() : null;
-			String origin = (property != null && property.getOrigin() != null) ? property.getOrigin().toString()
-					: null;
 			String reason = rootCause(error).getMessage();
 			if (isStatusCodes(target.getType())) {
-				return new Violation(name.toString(), (value != null) ? value.toString() : null, origin,
+				return Violation.writtenIn(name.toString(), property,
 						"is not a list of gRPC status code names, so Spring Boot cannot bind it (" + reason + ")",
 						"write code names such as UNAVAILABLE (any case, or kebab-case); the codes are "
 								+ ALL_CODE_NAMES);
 			}
-			return new Violation(name.toString(), (value != null) ? value.toString() : null, origin,
-					"cannot be bound by Spring Boot (" + reason + ")",
+			return Violation.writtenIn(name.toString(), property, "cannot be bound by Spring Boot (" + reason + ")",
 					"write a value of type " + target.getType() + ", or remove it");
 		}
 

@@ -76,10 +76,8 @@ public final class ClientBindFailures extends AbstractBindHandler {
 
 	private static Violation violation(ConfigurationPropertyName name, Bindable<?> target,
 			@Nullable ConfigurationProperty property, Exception error) {
-		Object value = (property != null) ? property.getValue() : null;
-		String origin = (property != null && property.getOrigin() != null) ? property.getOrigin().toString() : null;
-		return new Violation(name.toString(), (value != null) ? value.toString() : null, origin,
-				"cannot be bound (" + reason(error).getMessage() + ")", fix(target));
+		return Violation.writtenIn(name.toString(), property, "cannot be bound (" + reason(error).getMessage() + ")",
+				fix(target));
 	}
 
 	private static String fix(Bindable<?> target) {

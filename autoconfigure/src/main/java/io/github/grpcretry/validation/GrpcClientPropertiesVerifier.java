@@ -2,7 +2,6 @@ package io.github.grpcretry.validation;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -43,12 +42,13 @@ public final class GrpcClientPropertiesVerifier {
 			spellings.forEach((spelling) -> violations.add(spelledTwice(spelling, spellings)));
 		}
 		violations.addAll(bindFailures);
-		Set<String> unbound = bindFailures.stream().map(Violation::property).collect(Collectors.toSet());
+		List<String> unbound = bindFailures.stream().map(Violation::property).toList();
 		violations.addAll(HiddenMethodConfigNames.find(properties, sources));
 		for (Violation violation : new GrpcClientPropertiesValidator(sslBundleExists).validate(properties)) {
 			// A value that could not be bound is missing to the rules: "is required" would say so a second time.
-			if (!unbound.contains(violation.property()) && !unbound.stream()
-				.anyMatch((property) -> isElementOf(property, violation.property()))) {
+			if (unbound.stream()
+				.noneMatch((property) -> property.equals(violation.property())
+						|| isElementOf(property, violation.property()))) {
 				violations.add(withOrigin(violation, sources));
 			}
 		}
@@ -85,10 +85,7 @@ public final class GrpcClientPropertiesVerifier {
 		String clients = thisFirst.map((other) -> GrpcClientsProperties.CLIENTS + "." + other.name())
 			.collect(Collectors.joining(" and "));
 		String names = spellings.stream().map((other) -> "'" + other.name() + "'").collect(Collectors.joining(" or "));
-		ConfigurationProperty property = spelling.property();
-		Object value = property.getValue();
-		return new Violation(spelling.propertyPath(), (value != null) ? value.toString() : null,
-				(property.getOrigin() != null) ? property.getOrigin().toString() : null,
+		return Violation.writtenIn(spelling.propertyPath(), spelling.property(),
 				clients + " are one client to Spring Boot's relaxed binding, which would merge their properties silently",
 				"write the client's name one way in every property: " + names);
 	}

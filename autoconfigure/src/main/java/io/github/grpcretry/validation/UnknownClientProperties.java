@@ -81,15 +81,13 @@ public final class UnknownClientProperties {
 	}
 
 	private static Violation violation(ConfigurationProperty property, UnknownKey key) {
-		Object value = property.getValue();
-		String origin = (property.getOrigin() != null) ? property.getOrigin().toString() : null;
 		if (key.owner() == RetryPolicyProperties.class && PER_ATTEMPT_RECV_TIMEOUT_KEYS.contains(key.uniform())) {
 			String entry = property.getName().getParent().getParent().toString();
-			return new Violation(property.getName().toString(), (value != null) ? value.toString() : null, origin,
+			return Violation.writtenIn(property.getName().toString(), property,
 					UnenforcedSettings.PER_ATTEMPT_RECV_TIMEOUT_PROBLEM,
 					UnenforcedSettings.perAttemptRecvTimeoutFix(entry + ".timeout"));
 		}
-		return new Violation(property.getName().toString(), (value != null) ? value.toString() : null, origin,
+		return Violation.writtenIn(property.getName().toString(), property,
 				"is not a property of a gRPC client, so it would be ignored",
 				"check the spelling of '" + key.key() + "'; the keys there are " + keys(key.owner()));
 	}

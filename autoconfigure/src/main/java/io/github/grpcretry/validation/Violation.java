@@ -3,6 +3,8 @@ package io.github.grpcretry.validation;
 import io.github.grpcretry.channel.TargetCredentials;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
+
 /**
  * One invalid property: where it is, what it holds, which rule it breaks and how to fix it.
  *
@@ -32,6 +34,21 @@ public record Violation(String property, @Nullable String value, @Nullable Strin
 	 */
 	public static Violation of(String property, @Nullable Object value, String problem, String fix) {
 		return new Violation(property, (value != null) ? value.toString() : null, null, problem, fix);
+	}
+
+	/**
+	 * Creates a violation of a value as Spring Boot read it from its property source: a value it could not bind.
+	 * @param property full property path
+	 * @param written the property as read, with its value and origin, or {@code null} when not known
+	 * @param problem the rule the value breaks
+	 * @param fix what to change
+	 * @return the violation
+	 */
+	public static Violation writtenIn(String property, @Nullable ConfigurationProperty written, String problem,
+			String fix) {
+		Object value = (written != null) ? written.getValue() : null;
+		String origin = (written != null && written.getOrigin() != null) ? written.getOrigin().toString() : null;
+		return new Violation(property, (value != null) ? value.toString() : null, origin, problem, fix);
 	}
 
 	/**
