@@ -35,6 +35,8 @@ public class GrpcClientsEndpoint {
 
 	private static final String RETRIES_CONFIGURED = "configured";
 
+	private static final int STATUS_ACCEPTED = 202;
+
 	private final GrpcClientsView clients;
 
 	/**
@@ -74,11 +76,13 @@ public class GrpcClientsEndpoint {
 		}
 		ConnectivityState state = this.clients.state(name);
 		ClientServiceConfig.State serviceConfig = this.clients.serviceConfig(name);
+		ClientServiceConfig.PendingChange pending = serviceConfig.pendingChange();
 		return new GrpcClientDescriptor(settings.target(), settings.negotiationType(), settings.sslBundle(),
 				serviceConfig.loadBalancingPolicy(), Collections.unmodifiableMap(serviceConfig.serviceConfig()),
 				serviceConfig.retriesOff() ? RETRIES_OFF : RETRIES_CONFIGURED, serviceConfig.source().value(),
-				serviceConfig.changedAt().toString(), serviceConfig.pendingRestart(),
-				(state != null) ? state.name() : null, this.clients.figures(name));
+				serviceConfig.changedAt().toString(),
+				(pending != null) ? Collections.unmodifiableMap(pending.serviceConfig()) : null,
+				serviceConfig.pendingRestart(), (state != null) ? state.name() : null, this.clients.figures(name));
 	}
 
 	/**
@@ -87,14 +91,15 @@ public class GrpcClientsEndpoint {
 	 * start from now on. It wins over every other source of the client's service config while it is off.
 	 * @param name the client's name
 	 * @param retries {@code off} or {@code configured}
-	 * @return 200 with the client as it is now; 404 for an unknown client; 400 for another value, for an in-process
-	 * client, whose channel cannot take a change while it runs, or, for {@code configured}, with every violation when
-	 * the configuration now breaks a start-up rule (the retries stay as they are)
-	 * @throws InterruptedException if interrupted while the channel takes the change
+	 * @return 200 with the client as it is now, once grpc-java has taken the change; 202 with the client, its change
+	 * under {@code pendingServiceConfig}, when grpc-java has not taken it yet (its name resolver has no good result:
+	 * an error, no addresses); 404 for an unknown client; 400 for another value, for a client whose channel cannot
+	 * take a change while it runs (in-process, or an xDS target, whose control plane supplies its config), or, for
+	 * {@code configured}, with every violation when the configuration now breaks a start-up rule or cannot run on
+	 * the channel (the retries stay as they are)
 	 */
 	@WriteOperation
-	public WebEndpointResponse<Object> switchRetries(@Selector String name, String retries)
-			throws InterruptedException {
+	public WebEndpointResponse<Object> switchRetries(@Selector String name, String retries) {
 		if (this.clients.settings(name) == null) {
 			return new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND);
 		}
@@ -102,8 +107,9 @@ public class GrpcClientsEndpoint {
 			return new WebEndpointResponse<>(Map.of("error", "retries must be \"" + RETRIES_OFF + "\" or \""
 					+ RETRIES_CONFIGURED + "\", not \"" + retries + "\""), WebEndpointResponse.STATUS_BAD_REQUEST);
 		}
+		GrpcClientsRefresher.Outcome outcome;
 		try {
-			GrpcClientsRefresher.Outcome outcome = this.clients.switchRetries(name, RETRIES_OFF.equals(retries));
+			outcome = this.clients.switchRetries(name, RETRIES_OFF.equals(retries));
 			if (outcome.result() == ServiceConfigChangeListener.Result.REFUSED) {
 				Map<String, Object> body = new LinkedHashMap<>();
 				body.put("error", "the configuration of gRPC client '" + name + "' breaks "
@@ -116,7 +122,9 @@ public class GrpcClientsEndpoint {
 		catch (IllegalStateException ex) {
 			return new WebEndpointResponse<>(Map.of("error", ex.getMessage()), WebEndpointResponse.STATUS_BAD_REQUEST);
 		}
-		return new WebEndpointResponse<>(client(name), WebEndpointResponse.STATUS_OK);
+		return new WebEndpointResponse<>(client(name),
+				(outcome.result() == ServiceConfigChangeListener.Result.PENDING) ? STATUS_ACCEPTED
+						: WebEndpointResponse.STATUS_OK);
 	}
 
 	/**
@@ -135,11 +143,16 @@ public class GrpcClientsEndpoint {
 	 * @param negotiationType {@code tls} or {@code plaintext}
 	 * @param sslBundle the name of its SSL bundle, {@code null} without one
 	 * @param loadBalancingPolicy the policy in effect, {@code null} for an in-process address
-	 * @param serviceConfig the service config in effect, as handed to grpc-java, numbers as grpc-java reads them
+	 * @param serviceConfig the service config in effect: the one grpc-java last took, as handed to it, numbers as
+	 * grpc-java reads them; while {@code serviceConfigSource} is {@code resolver}, the target's resolver supplies
+	 * the config calls use instead, which grpc-java does not show
 	 * @param retries {@code configured}, or {@code off} while the incident switch has turned them off
 	 * @param serviceConfigSource where the service config in effect came from: {@code configuration},
-	 * {@code refresh} or {@code endpoint}
+	 * {@code refresh}, {@code endpoint}, or {@code resolver} (the target's own resolver: xDS, or DNS with
+	 * {@code service-config-lookup: true})
 	 * @param serviceConfigChangedAt when it last changed (ISO-8601; the application's start until a change)
+	 * @param pendingServiceConfig a change handed to the channel that grpc-java has not taken yet, as it will be
+	 * handed over; {@code null} when none waits
 	 * @param pendingRestart the properties changed while the application runs that its channel cannot take, which
 	 * wait for a restart (empty: none)
 	 * @param state the channel's connectivity state, read without connecting; {@code null} while no channel was built
@@ -147,7 +160,8 @@ public class GrpcClientsEndpoint {
 	 */
 	public record GrpcClientDescriptor(String target, String negotiationType, @Nullable String sslBundle,
 			@Nullable String loadBalancingPolicy, Map<String, Object> serviceConfig, String retries,
-			String serviceConfigSource, String serviceConfigChangedAt, List<String> pendingRestart,
+			String serviceConfigSource, String serviceConfigChangedAt,
+			@Nullable Map<String, Object> pendingServiceConfig, List<String> pendingRestart,
 			@Nullable String state,
 			@Nullable ClientFigures figures) implements OperationResponseBody {
 	}

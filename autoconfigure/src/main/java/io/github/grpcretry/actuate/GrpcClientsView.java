@@ -80,24 +80,21 @@ public class GrpcClientsView {
 
 	/**
 	 * Turns a client's retries off, or back to what the configuration says now, for the calls that start from now
-	 * on. Turning them back checks the configuration first, by the start-up rules: one that breaks a rule is refused,
-	 * and the retries stay off.
+	 * on. Turning them back checks the configuration first, by the start-up rules and against the running channel:
+	 * one that fails is refused, and the retries stay off. Waits a little for grpc-java to take the change.
 	 * @param clientName the client's name
 	 * @param off whether to turn them off
-	 * @return what became of the configuration checked: refused, with every violation, or else the switch applied
-	 * @throws InterruptedException if interrupted while waiting for the channel to take it
-	 * @throws IllegalStateException for a client whose channel cannot take a change while it runs (in-process)
+	 * @return what became of it: applied, pending (grpc-java has not taken it yet), or refused with every violation
+	 * @throws IllegalStateException for a client whose channel cannot take a change while it runs (in-process, xDS)
 	 */
-	public GrpcClientsRefresher.Outcome switchRetries(String clientName, boolean off) throws InterruptedException {
-		ClientServiceConfig serviceConfig = this.channels.clientServiceConfig(clientName);
-		if (!off && this.refresher != null && serviceConfig.changeable()) {
-			GrpcClientsRefresher.Outcome checked = this.refresher.check(clientName);
-			if (checked.result() == Result.REFUSED) {
-				return checked;
-			}
+	public GrpcClientsRefresher.Outcome switchRetries(String clientName, boolean off) {
+		if (this.refresher != null) {
+			return this.refresher.switchRetries(clientName, off);
 		}
-		serviceConfig.switchRetries(off);
-		return new GrpcClientsRefresher.Outcome(Result.APPLIED, List.of(), List.of());
+		Result result = this.channels.clientServiceConfig(clientName)
+			.switchRetries(off)
+			.complete(GrpcClientsRefresher.TAKE_TIMEOUT);
+		return new GrpcClientsRefresher.Outcome(result, List.of(), List.of());
 	}
 
 	/**

@@ -1,6 +1,5 @@
 package io.github.grpcretry.autoconfigure;
 
-import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +7,7 @@ import java.util.function.Function;
 
 import io.github.grpcretry.actuate.ClientFigures;
 import io.github.grpcretry.actuate.GrpcClientsView;
+import io.github.grpcretry.channel.ClientServiceConfig;
 import io.github.grpcretry.channel.GrpcChannelFactory;
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.channel.RetryServiceConfigCustomizer;
@@ -24,10 +24,11 @@ import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationConvention;
 import io.micrometer.observation.ObservationRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.annotation.BeanFactoryAnnotationUtils;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -35,18 +36,15 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClas
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.core.convert.converter.Converter;
-import org.springframework.core.convert.converter.GenericConverter;
 import org.springframework.core.env.Environment;
-import org.springframework.format.Formatter;
 
 /**
  * Auto-configuration of retry-enabled gRPC channels: one {@link ManagedChannel} bean per entry under
@@ -62,6 +60,8 @@ import org.springframework.format.Formatter;
 @EnableConfigurationProperties(GrpcClientsProperties.class)
 @Import(GrpcChannelBeansRegistrar.class)
 public final class GrpcRetryAutoConfiguration {
+
+	private static final Log logger = LogFactory.getLog(GrpcRetryAutoConfiguration.class);
 
 	/** The bean that builds every channel bean, and shuts down what is left of them when it is destroyed. */
 	static final String CHANNEL_FACTORY_BEAN_NAME = "grpcChannelFactory";
@@ -107,24 +107,26 @@ public final class GrpcRetryAutoConfiguration {
 				serviceConfigCustomizers.orderedStream().toList(), customizerNames(beanFactory));
 		List<ServiceConfigChangeListener> changeListeners = serviceConfigChanges.orderedStream().toList();
 		factory.onServiceConfigChange((client, source, result) -> changeListeners
-			.forEach((listener) -> listener.changed(client, source, result)));
+			.forEach((listener) -> tell(listener, client, source, result)));
 		return factory;
 	}
 
+	@Bean
+	static GrpcClientsRebinding grpcClientsRebinding() {
+		return new GrpcClientsRebinding();
+	}
+
 	// Re-binds and applies grpc.clients when the configuration changes (a refresh, or the incident switch's
-	// "configured"), by the start-up rules.
+	// "configured"), through the binding start-up used, by the start-up rules.
 	@Bean
 	GrpcClientsRefresher grpcClientsRefresher(GrpcChannelFactory channels, Environment environment,
-			ObjectProvider<SslBundles> sslBundles, ListableBeanFactory beanFactory) {
-		// The converters Spring Boot binds @ConfigurationProperties with: the application's and the starter's.
-		ApplicationConversionService conversionService = new ApplicationConversionService();
-		bindingBeans(beanFactory, Converter.class).forEach(conversionService::addConverter);
-		bindingBeans(beanFactory, GenericConverter.class).forEach(conversionService::addConverter);
-		bindingBeans(beanFactory, Formatter.class).forEach(conversionService::addFormatter);
-		return new GrpcClientsRefresher(channels, environment, (name) -> {
-			SslBundles bundles = sslBundles.getIfAvailable();
-			return bundles != null && bundles.getBundleNames().contains(name);
-		}, GrpcClientsBindHandlerAdvisor::selectingClientNames, conversionService, channels.serviceConfigChanges());
+			ObjectProvider<SslBundles> sslBundles, ListableBeanFactory beanFactory,
+			GrpcClientsBindHandlerAdvisor binding) {
+		return new GrpcClientsRefresher(channels, () -> GrpcClientsRebinding.bind(beanFactory),
+				binding::bindFailures, environment, (name) -> {
+					SslBundles bundles = sslBundles.getIfAvailable();
+					return bundles != null && bundles.getBundleNames().contains(name);
+				}, channels.serviceConfigChanges(), GrpcClientsRefresher.TAKE_TIMEOUT);
 	}
 
 	/**
@@ -136,16 +138,23 @@ public final class GrpcRetryAutoConfiguration {
 	static final class RefreshConfiguration {
 
 		@Bean
-		EnvironmentChangeListener grpcClientsEnvironmentChangeListener(GrpcClientsRefresher refresher) {
-			return new EnvironmentChangeListener(refresher);
+		EnvironmentChangeListener grpcClientsEnvironmentChangeListener(ApplicationContext context,
+				GrpcClientsRefresher refresher) {
+			return new EnvironmentChangeListener(context, refresher);
 		}
 
 	}
 
-	// As Spring Boot finds them: by the qualifier, which a parameter cannot carry in Boot 3.5.
-	private static <T> Collection<T> bindingBeans(ListableBeanFactory beanFactory, Class<T> type) {
-		return BeanFactoryAnnotationUtils.qualifiedBeansOfType(beanFactory, type, ConfigurationPropertiesBinding.VALUE)
-			.values();
+	// One listener's failure is its own: logged, and the other listeners are still told.
+	private static void tell(ServiceConfigChangeListener listener, String client, ClientServiceConfig.Source source,
+			ServiceConfigChangeListener.Result result) {
+		try {
+			listener.changed(client, source, result);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("gRPC client '" + client + "': service config change listener " + listener.getClass().getName()
+					+ " failed on " + source.describe() + "'s change (" + result.value() + "); the change stands", ex);
+		}
 	}
 
 	// A failure names a customizer by its bean name: the class of a lambda says little.

@@ -8,25 +8,26 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
+import io.github.grpcretry.channel.ServiceConfigChangeListener.Result;
+import io.github.grpcretry.properties.ClientProperties;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One client's service config while the application runs: the configured one (from start-up, or from the last
- * refresh applied), or, while the incident switch has turned its retries off, the configured one without any retry
- * or hedging policy (every call makes one attempt; its timeouts and everything else kept). The switch wins over every
- * other source while it is on. Each change is handed to the running channel through its {@link LiveServiceConfig}
- * and logged in one line; a change that needs a restart leaves the names of its properties pending.
+ * One client's service config while the application runs, as one immutable state: the properties whose service
+ * config is configured (start-up's, or the last change applied), that config, the incident switch, and what a refresh
+ * last read. Every event (a refresh, the switch's {@code off} and {@code configured}) computes the next state from the
+ * current one under a lock, and returns a {@link Change} that hands the config in effect to the running channel, waits
+ * for grpc-java to take it, logs and tells the listeners, all without the lock. The config in effect is the configured
+ * one, or, while the switch is off, the configured one without any retry or hedging policy (every call makes one
+ * attempt; its timeouts and everything else kept).
  */
 public final class ClientServiceConfig {
 
 	private static final Log logger = LogFactory.getLog(ClientServiceConfig.class);
-
-	// How long a change waits for the channel to take it: grpc-java takes it in its synchronization context at once,
-	// and an idle channel resolves its target first.
-	private static final Duration TAKE_TIMEOUT = Duration.ofSeconds(10);
 
 	private final String clientName;
 
@@ -34,33 +35,26 @@ public final class ClientServiceConfig {
 
 	private final Clock clock;
 
-	// Guarded by this.
-	private Map<String, ?> configured;
-
-	private @Nullable String loadBalancingPolicy;
-
-	private boolean retriesOff;
-
-	private List<String> pendingRestart = List.of();
-
-	private Source source = Source.CONFIGURATION;
-
-	private Instant changedAt;
-
-	private final boolean changeable;
+	// Why a running channel cannot take a change, or null when it can.
+	private final @Nullable String unchangeable;
 
 	private final ServiceConfigChangeListener listener;
 
-	ClientServiceConfig(String clientName, LiveServiceConfig live, @Nullable String loadBalancingPolicy,
-			boolean changeable, ServiceConfigChangeListener listener, Clock clock) {
+	private final Object lock = new Object();
+
+	// Written under lock; read without it.
+	private volatile Snapshot snapshot;
+
+	ClientServiceConfig(String clientName, LiveServiceConfig live, ClientProperties properties,
+			@Nullable String loadBalancingPolicy, @Nullable String unchangeable, ServiceConfigChangeListener listener,
+			Clock clock) {
 		this.clientName = clientName;
 		this.live = live;
-		this.loadBalancingPolicy = loadBalancingPolicy;
-		this.changeable = changeable;
+		this.unchangeable = unchangeable;
 		this.listener = listener;
 		this.clock = clock;
-		this.configured = live.get();
-		this.changedAt = clock.instant();
+		this.snapshot = new Snapshot(properties, live.get(), loadBalancingPolicy, false, Source.CONFIGURATION,
+				clock.instant(), List.of(), properties);
 	}
 
 	/**
@@ -75,7 +69,10 @@ public final class ClientServiceConfig {
 		REFRESH,
 
 		/** The {@code grpcclients} endpoint's incident switch. */
-		ENDPOINT;
+		ENDPOINT,
+
+		/** The target's own name resolver (xDS; DNS with {@code service-config-lookup: true}). */
+		RESOLVER;
 
 		/**
 		 * The name operations tools show.
@@ -87,13 +84,15 @@ public final class ClientServiceConfig {
 
 		/**
 		 * The source as a log line names it.
-		 * @return {@code the configuration}, {@code a refresh} or {@code the grpcclients endpoint}
+		 * @return {@code the configuration}, {@code a refresh}, {@code the grpcclients endpoint} or
+		 * {@code the target's name resolver}
 		 */
 		public String describe() {
 			return switch (this) {
 				case CONFIGURATION -> "the configuration";
 				case REFRESH -> "a refresh";
 				case ENDPOINT -> "the grpcclients endpoint";
+				case RESOLVER -> "the target's name resolver";
 			};
 		}
 
@@ -101,16 +100,27 @@ public final class ClientServiceConfig {
 
 	/**
 	 * What the client's service config is now.
-	 * @param serviceConfig the service config in effect, as handed to grpc-java
-	 * @param loadBalancingPolicy the load-balancing policy in effect; {@code null} for an in-process address
+	 * @param serviceConfig the service config grpc-java holds, as handed to it
+	 * @param loadBalancingPolicy the load-balancing policy configured; {@code null} for an in-process address
 	 * @param retriesOff whether the incident switch has turned its retries off
-	 * @param source where the config in effect came from
-	 * @param changedAt when it last changed (the start of the application until a change)
+	 * @param source where the config in effect came from: {@link Source#RESOLVER} while the target's own resolver
+	 * supplies it
+	 * @param changedAt when the configured config or the switch last changed (the start of the application until a
+	 * change)
 	 * @param pendingRestart the properties changed since start-up that a running channel cannot take, which wait
 	 * for a restart (empty: none)
+	 * @param pendingChange a change grpc-java has not taken yet, or {@code null}
 	 */
 	public record State(Map<String, ?> serviceConfig, @Nullable String loadBalancingPolicy, boolean retriesOff,
-			Source source, Instant changedAt, List<String> pendingRestart) {
+			Source source, Instant changedAt, List<String> pendingRestart, @Nullable PendingChange pendingChange) {
+	}
+
+	/**
+	 * A change handed to the channel that grpc-java has not taken yet: its name resolver has had no good result since
+	 * (an error, no addresses, or the channel is idle), and it is taken with the next one.
+	 * @param serviceConfig the config that waits
+	 */
+	public record PendingChange(Map<String, ?> serviceConfig) {
 	}
 
 	LiveServiceConfig live() {
@@ -121,110 +131,176 @@ public final class ClientServiceConfig {
 	 * The client's service config now.
 	 * @return its state
 	 */
-	public synchronized State state() {
-		return new State(this.live.get(), this.loadBalancingPolicy, this.retriesOff, this.source, this.changedAt,
-				this.pendingRestart);
+	public State state() {
+		Snapshot snapshot = this.snapshot;
+		boolean fromResolver = this.live.resolverSupplied();
+		PendingChange pending = this.live.pending() ? new PendingChange(this.live.get()) : null;
+		return new State(this.live.taken(), snapshot.loadBalancingPolicy(), snapshot.retriesOff(),
+				fromResolver ? Source.RESOLVER : snapshot.source(), snapshot.changedAt(), snapshot.pendingRestart(),
+				pending);
 	}
 
 	/**
-	 * Whether the client's running channel can take a new service config: not for an in-process address.
+	 * The properties whose service config is configured: start-up's, or those of the last change applied.
+	 * @return the properties
+	 */
+	public ClientProperties configuredProperties() {
+		return this.snapshot.properties();
+	}
+
+	/**
+	 * The configured service config, whatever the incident switch says: what a channel's attempt caps are sized by.
+	 * @return the config, as grpc-java takes it
+	 */
+	public Map<String, ?> configured() {
+		return this.snapshot.configured();
+	}
+
+	/**
+	 * The client's properties as the configuration last said, when read by a refresh or the switch's
+	 * {@code configured}: what the next reading is compared with, so that each change is acted on once.
+	 * @return the properties, or {@code null} when the last reading had none for the client
+	 */
+	public @Nullable ClientProperties lastRead() {
+		return this.snapshot.lastRead();
+	}
+
+	/**
+	 * Whether the client's running channel can take a new service config: not for an in-process address, nor for a
+	 * target whose own resolver supplies it (xDS).
 	 * @return whether it can
 	 */
 	public boolean changeable() {
-		return this.changeable;
+		return this.unchangeable == null;
 	}
 
 	/**
 	 * Turns the client's retries off (every method makes one attempt, no hedging; timeouts and the rest kept) or back
-	 * to what the configuration says, for the calls that start from now on; calls in flight keep their policy.
+	 * to what is configured, for the calls that start from now on; calls in flight keep their policy.
 	 * @param off whether to turn them off
-	 * @return whether the channel holds the new config; if not yet, it takes it when it next resolves its target
-	 * @throws InterruptedException if interrupted while waiting for the channel to take it
-	 * @throws IllegalStateException for a client whose channel cannot take a change while it runs (in-process)
+	 * @return the change, to {@link Change#complete complete} without any lock held
+	 * @throws IllegalStateException for a client whose channel cannot take a change while it runs
 	 */
-	public synchronized boolean switchRetries(boolean off) throws InterruptedException {
+	public Change switchRetries(boolean off) {
 		requireChangeable();
-		this.retriesOff = off;
-		this.source = Source.ENDPOINT;
-		this.changedAt = this.clock.instant();
-		boolean taken = publish();
-		logger.info("gRPC client '" + this.clientName + "': retries " + (off
-				? "off by the grpcclients endpoint: every call makes one attempt, without hedging; timeouts kept"
-				: "back to the configured policies by the grpcclients endpoint")
-				+ (taken ? "" : "; the channel takes it when it next resolves its target"));
-		this.listener.changed(this.clientName, Source.ENDPOINT, ServiceConfigChangeListener.Result.APPLIED);
-		return taken;
+		synchronized (this.lock) {
+			Snapshot before = this.snapshot;
+			this.snapshot = new Snapshot(before.properties(), before.configured(), before.loadBalancingPolicy(), off,
+					Source.ENDPOINT, this.clock.instant(), before.pendingRestart(), before.lastRead());
+			String message = "retries " + (off
+					? "off by the grpcclients endpoint: every call makes one attempt, without hedging; timeouts kept"
+					: "back to the configured policies by the grpcclients endpoint");
+			return new Change(Result.APPLIED, Source.ENDPOINT, handOver(), message);
+		}
 	}
 
 	/**
 	 * Puts a new configured service config in effect for the calls that start from now on (calls in flight keep
 	 * theirs), with its retries turned off while the incident switch is, and clears what was pending a restart. The
-	 * caller has validated it.
+	 * caller has validated it. Nothing is handed to grpc-java when what it would take is what it holds: each new
+	 * config is a new retry throttle for grpc-java, with every token back.
+	 * @param properties the properties it was made from, as the configuration says now
 	 * @param serviceConfig the new configured service config, as grpc-java takes it
 	 * @param loadBalancingPolicy the load-balancing policy it sets
 	 * @param source where it came from
-	 * @param changed what changed, for the log line, such as {@code method-config}
-	 * @return whether the channel holds the new config; if not yet, it takes it when it next resolves its target
-	 * @throws InterruptedException if interrupted while waiting for the channel to take it
-	 * @throws IllegalStateException for a client whose channel cannot take a change while it runs (in-process)
+	 * @param changed what changed, for the log line, such as {@code grpc.clients.echo.method-config}
+	 * @return the change, to {@link Change#complete complete} without any lock held
+	 * @throws IllegalStateException for a client whose channel cannot take a change while it runs
 	 */
-	public synchronized boolean configure(Map<String, ?> serviceConfig, @Nullable String loadBalancingPolicy,
-			Source source, String changed) throws InterruptedException {
+	public Change configure(ClientProperties properties, Map<String, ?> serviceConfig,
+			@Nullable String loadBalancingPolicy, Source source, String changed) {
 		requireChangeable();
-		this.configured = serviceConfig;
-		this.loadBalancingPolicy = loadBalancingPolicy;
-		this.pendingRestart = List.of();
-		if (!this.retriesOff) {
-			this.source = source;
+		synchronized (this.lock) {
+			Snapshot before = this.snapshot;
+			boolean same = before.configured().equals(serviceConfig)
+					&& Objects.equals(before.loadBalancingPolicy(), loadBalancingPolicy);
+			this.snapshot = new Snapshot(properties, Map.copyOf(serviceConfig), loadBalancingPolicy,
+					before.retriesOff(), same || before.retriesOff() ? before.source() : source,
+					same ? before.changedAt() : this.clock.instant(), List.of(), properties);
+			if (same) {
+				// Spelt another way (10ms for .01s), or back to what is configured: nothing for grpc-java to take.
+				return new Change(null, source, null, restartNoLongerPending(before));
+			}
+			String message = changed + " changed by " + source.describe() + (before.retriesOff()
+					? "; its retries stay off by the grpcclients endpoint until it turns them back on"
+					: "; calls started from now on take it, calls in flight keep theirs");
+			return new Change(Result.APPLIED, source, handOver(), message);
 		}
-		this.changedAt = this.clock.instant();
-		boolean taken = publish();
-		logger.info("gRPC client '" + this.clientName + "': " + changed + " changed by " + source.describe()
-				+ (this.retriesOff ? "; its retries stay off by the grpcclients endpoint until it turns them back on"
-						: "; calls started from now on take it, calls in flight keep theirs")
-				+ (taken ? "" : "; the channel takes it when it next resolves its target"));
-		this.listener.changed(this.clientName, source, ServiceConfigChangeListener.Result.APPLIED);
-		return taken;
 	}
 
 	/**
 	 * Leaves a change that a running channel cannot take for a restart: nothing of it is applied, and its properties
-	 * are pending until a restart or a change that brings them back. Logs one warning.
+	 * are pending until a restart or a change that brings them back.
+	 * @param read the client's properties as the configuration says now, or {@code null} when it has none
 	 * @param properties the changed properties that need a restart, such as {@code grpc.clients.echo.address}
 	 * @param source where the change came from
+	 * @return the change, which logs one warning when completed
 	 */
-	public synchronized void requireRestart(List<String> properties, Source source) {
-		this.pendingRestart = List.copyOf(properties);
-		logger.warn("gRPC client '" + this.clientName + "': " + source.describe() + " changed "
-				+ String.join(", ", properties) + ", which a running channel cannot take; nothing of this change was"
-				+ " applied and the client runs as it was: restart the application to apply it");
-		this.listener.changed(this.clientName, source, ServiceConfigChangeListener.Result.RESTART_REQUIRED);
-	}
-
-	/**
-	 * Clears what was pending a restart, once a change brought those properties back to what the channel was built
-	 * with.
-	 */
-	public synchronized void clearPendingRestart() {
-		if (!this.pendingRestart.isEmpty()) {
-			logger.info("gRPC client '" + this.clientName + "': " + String.join(", ", this.pendingRestart)
-					+ " are back to what the channel was built with; no restart pending");
-			this.pendingRestart = List.of();
+	public Change requireRestart(@Nullable ClientProperties read, List<String> properties, Source source) {
+		synchronized (this.lock) {
+			Snapshot before = this.snapshot;
+			this.snapshot = new Snapshot(before.properties(), before.configured(), before.loadBalancingPolicy(),
+					before.retriesOff(), before.source(), before.changedAt(), List.copyOf(properties), read);
+			return new Change(Result.RESTART_REQUIRED, source, null,
+					source.describe() + " changed " + String.join(", ", properties) + ", which a running channel"
+							+ " cannot take; nothing of this change was applied and the client runs as it was:"
+							+ " restart the application to apply it");
 		}
 	}
 
-	// Hands the channel the configured config, without its retries while the switch is off (then forced, so that it
-	// wins over the target resolver's).
-	private boolean publish() throws InterruptedException {
-		Map<String, ?> inEffect = this.retriesOff ? withoutRetries(this.configured) : this.configured;
-		return this.live.set(inEffect, this.retriesOff, TAKE_TIMEOUT);
+	/**
+	 * Refuses a change whole: the client runs as it was. The caller logs the report.
+	 * @param read the client's properties as the configuration says now, or {@code null} when they could not be read
+	 * @param source where the change came from
+	 * @return the change, which counts the refusal when completed
+	 */
+	public Change refuse(@Nullable ClientProperties read, Source source) {
+		synchronized (this.lock) {
+			Snapshot before = this.snapshot;
+			this.snapshot = new Snapshot(before.properties(), before.configured(), before.loadBalancingPolicy(),
+					before.retriesOff(), before.source(), before.changedAt(), before.pendingRestart(),
+					(read != null) ? read : before.lastRead());
+			return new Change(Result.REFUSED, source, null, null);
+		}
+	}
+
+	/**
+	 * Notes the client's properties as the configuration says now, when they change nothing the channel holds, and
+	 * clears what was pending a restart, since those properties are back to what the channel was built with.
+	 * @param read the properties
+	 * @param source where the reading came from
+	 * @return the change, which logs that no restart is pending any more, if one was
+	 */
+	public Change unchanged(ClientProperties read, Source source) {
+		synchronized (this.lock) {
+			Snapshot before = this.snapshot;
+			this.snapshot = new Snapshot(before.properties(), before.configured(), before.loadBalancingPolicy(),
+					before.retriesOff(), before.source(), before.changedAt(), List.of(), read);
+			return new Change(null, source, null, restartNoLongerPending(before));
+		}
+	}
+
+	private static @Nullable String restartNoLongerPending(Snapshot before) {
+		return before.pendingRestart().isEmpty() ? null : String.join(", ", before.pendingRestart())
+				+ " are back to what the channel was built with; no restart pending";
+	}
+
+	// Under lock: makes the config in effect the newest for the channel, unless it is what the channel has already.
+	private LiveServiceConfig.@Nullable Version handOver() {
+		Snapshot snapshot = this.snapshot;
+		Map<String, ?> inEffect = snapshot.retriesOff() ? withoutRetries(snapshot.configured())
+				: snapshot.configured();
+		LiveServiceConfig.Version current = this.live.current();
+		if (current.serviceConfig().equals(inEffect) && current.forced() == snapshot.retriesOff()) {
+			return null;
+		}
+		// Forced while the switch is off, so that it wins over a config of the target's resolver.
+		return this.live.update(inEffect, snapshot.retriesOff());
 	}
 
 	private void requireChangeable() {
-		if (!this.changeable) {
-			throw new IllegalStateException("gRPC client '" + this.clientName + "' has an in-process address, a"
-					+ " direct address without a name resolver, through which alone a running channel takes a new"
-					+ " service config; its retries change with its configuration and a restart");
+		if (this.unchangeable != null) {
+			throw new IllegalStateException("gRPC client '" + this.clientName + "' " + this.unchangeable);
 		}
 	}
 
@@ -252,6 +328,122 @@ public final class ClientServiceConfig {
 			without.put("methodConfig", kept);
 		}
 		return without;
+	}
+
+	/**
+	 * A change to the client's state, made under its lock, whose effects follow without it: the config handed to the
+	 * channel, the wait for grpc-java to take it, one log line and the listeners told.
+	 */
+	public final class Change {
+
+		private final @Nullable Result result;
+
+		private final Source source;
+
+		private final LiveServiceConfig.@Nullable Version version;
+
+		private final @Nullable String message;
+
+		Change(@Nullable Result result, Source source, LiveServiceConfig.@Nullable Version version,
+				@Nullable String message) {
+			this.result = result;
+			this.source = source;
+			this.version = version;
+			this.message = message;
+		}
+
+		/**
+		 * Hands the channel the config in effect, if it changed, and waits until grpc-java takes it or the deadline
+		 * passes; then logs the change in one line and tells the listeners. Call it without any lock held. A change
+		 * not taken by the deadline is {@link Result#PENDING}: taken with the name resolver's next good result, and
+		 * then counted as applied.
+		 * @param deadlineNanos until when to wait, by {@link System#nanoTime()}
+		 * @return what became of it; {@code null} when nothing changed
+		 */
+		public @Nullable Result complete(long deadlineNanos) {
+			Result outcome = this.result;
+			if (outcome == Result.APPLIED && this.version != null) {
+				ClientServiceConfig.this.live.publish();
+				if (!taken(this.version, deadlineNanos)) {
+					outcome = Result.PENDING;
+					LiveServiceConfig.Version waiting = this.version;
+					ClientServiceConfig.this.live.whenTaken(waiting).thenRunAsync(() -> {
+						log(false, source.describe() + "'s change is now taken by the channel");
+						tell(Result.APPLIED);
+					});
+				}
+			}
+			if (this.message != null) {
+				log(outcome == Result.RESTART_REQUIRED, this.message + ((outcome == Result.PENDING)
+						? "; grpc-java has not taken it yet (its name resolver has no good result: an error, no"
+								+ " addresses, or an idle channel), and takes it with the next one"
+						: ""));
+			}
+			if (outcome != null) {
+				tell(outcome);
+			}
+			return outcome;
+		}
+
+		/**
+		 * Completes the change, waiting for grpc-java for up to a timeout.
+		 * @param timeout how long to wait
+		 * @return what became of it; {@code null} when nothing changed
+		 * @see #complete(long)
+		 */
+		public @Nullable Result complete(Duration timeout) {
+			return complete(System.nanoTime() + timeout.toNanos());
+		}
+
+		private boolean taken(LiveServiceConfig.Version version, long deadlineNanos) {
+			try {
+				return ClientServiceConfig.this.live.awaitTaken(version, deadlineNanos);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return false;
+			}
+		}
+
+		private void log(boolean warn, String line) {
+			String text = "gRPC client '" + ClientServiceConfig.this.clientName + "': " + line;
+			if (warn) {
+				logger.warn(text);
+			}
+			else {
+				logger.info(text);
+			}
+		}
+
+		// A listener's failure is its own: logged, and nothing else changes.
+		private void tell(Result result) {
+			try {
+				ClientServiceConfig.this.listener.changed(ClientServiceConfig.this.clientName, this.source, result);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("gRPC client '" + ClientServiceConfig.this.clientName + "': a service config change"
+						+ " listener failed on " + this.source.describe() + "'s change (" + result.value()
+						+ "); the change stands", ex);
+			}
+		}
+
+	}
+
+	/**
+	 * The client's state: everything every event reads and replaces at once.
+	 *
+	 * @param properties the properties whose service config is configured
+	 * @param configured their service config, as grpc-java takes it
+	 * @param loadBalancingPolicy their load-balancing policy
+	 * @param retriesOff whether the incident switch has turned retries off
+	 * @param source where the config in effect came from
+	 * @param changedAt when it last changed
+	 * @param pendingRestart the properties that wait for a restart
+	 * @param lastRead the client's properties as the configuration last said, or {@code null} for none
+	 */
+	private record Snapshot(ClientProperties properties, Map<String, ?> configured,
+			@Nullable String loadBalancingPolicy, boolean retriesOff, Source source, Instant changedAt,
+			List<String> pendingRestart, @Nullable ClientProperties lastRead) {
 	}
 
 }

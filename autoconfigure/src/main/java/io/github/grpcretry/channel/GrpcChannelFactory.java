@@ -140,7 +140,8 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	private BuiltChannel build(String clientName, ClientProperties client) {
 		ChannelSettings settings = settings(clientName);
-		LiveServiceConfig serviceConfig = serviceConfig(clientName);
+		ClientServiceConfig clientServiceConfig = clientServiceConfig(clientName);
+		LiveServiceConfig serviceConfig = clientServiceConfig.live();
 		// What the config is as the channel is built: its default service config, until the config changes.
 		LiveServiceConfig.Version builtWith = serviceConfig.current();
 		ManagedChannelBuilder<?> builder = newBuilder(client, (target) -> LiveServiceConfigResolverProvider
@@ -150,8 +151,10 @@ public class GrpcChannelFactory implements AutoCloseable {
 		if (this.innermost != null) {
 			this.innermost.customize(clientName, builder);
 		}
+		// The caps come from the configured policies, never from the config in effect: while the incident switch is
+		// off, that one has no policy, and caps sized by it would lower the configured ones once it is back on.
+		int largestMaxAttempts = ServiceConfigMapper.largestMaxAttempts(clientServiceConfig.configured());
 		// Customizers get a builder that refuses what would drop the service config; it is applied after them.
-		int largestMaxAttempts = ServiceConfigMapper.largestMaxAttempts(builtWith.serviceConfig());
 		GuardedChannelBuilder guarded = new GuardedChannelBuilder(builder, clientName, client.serviceConfigLookup(),
 				largestMaxAttempts, this.customizerNames);
 		for (RetryChannelBuilderCustomizer customizer : this.customizers) {
@@ -170,23 +173,19 @@ public class GrpcChannelFactory implements AutoCloseable {
 	}
 
 	/**
-	 * Applies a client's re-bound properties to its running channel, for the calls that start from now on: the
-	 * service config their method configs and retry throttling make, amended by the service-config customizers as
-	 * at start-up, and their load-balancing policy. The caller has validated them by the start-up rules, and checked
-	 * that every other property is as the channel was built with ({@link #builtWith(String)}).
+	 * The service config a client's re-bound properties make for its running channel: their method configs and retry
+	 * throttling, amended by the service-config customizers as at start-up, with their load-balancing policy; checked
+	 * against the running channel's attempt cap and parsed by grpc-java. The caller has validated the properties by
+	 * the start-up rules, and checked that every other property is as the channel was built with
+	 * ({@link #builtWith(String)}).
 	 * @param clientName the client's key under {@code grpc.clients}
 	 * @param client the client's new properties
-	 * @param source where they came from
-	 * @param changed what changed, for the log line
-	 * @return whether the channel holds the new config already; if not, it takes it when it next resolves its target
+	 * @return the service config and load-balancing policy, for {@link ClientServiceConfig#configure}
 	 * @throws InvalidChannelCustomizationException if a service-config customizer's amendment is refused
-	 * @throws IllegalStateException if the amended config needs more attempts than the running channel's cap, or the
-	 * client's channel cannot take a change while it runs (in-process)
-	 * @throws InterruptedException if interrupted while waiting for the channel to take it
+	 * @throws IllegalStateException if the amended config needs more attempts than the running channel's cap, or
+	 * grpc-java refuses it
 	 */
-	public boolean reconfigure(String clientName, ClientProperties client, ClientServiceConfig.Source source,
-			String changed) throws InterruptedException {
-		ClientServiceConfig clientServiceConfig = clientServiceConfig(clientName);
+	public Configured configuredFor(String clientName, ClientProperties client) {
 		String builtPolicy = settings(clientName).loadBalancingPolicy();
 		String policy = isInProcess(client) ? null : client.loadBalancingPolicy().policyName();
 		Map<String, Object> configured = ServiceConfigMapper.toServiceConfig(client);
@@ -198,13 +197,22 @@ public class GrpcChannelFactory implements AutoCloseable {
 		int cap = attemptCap(clientName);
 		int largest = ServiceConfigMapper.largestMaxAttempts(serviceConfig);
 		if (cap > 0 && largest > cap) {
-			throw new IllegalStateException("gRPC client '" + clientName + "': the new service config has a"
-					+ " maxAttempts of " + largest + ", above the running channel's cap of " + cap + " attempts, set"
-					+ " when it was built; grpc-java would lower it to " + cap + " without a word. Keep every"
-					+ " max-attempts at most " + cap + ", or restart the application to raise the cap");
+			throw new IllegalStateException("the new service config has a maxAttempts of " + largest + ", above the"
+					+ " running channel's cap of " + cap + " attempts, set when it was built; grpc-java would lower it"
+					+ " to " + cap + " without a word. Keep every max-attempts at most " + cap + ", or restart the"
+					+ " application to raise the cap");
 		}
-		parse(clientName, client, serviceConfig);
-		return clientServiceConfig.configure(serviceConfig, policy, source, changed);
+		parse(client, serviceConfig);
+		return new Configured(serviceConfig, policy);
+	}
+
+	/**
+	 * A service config made for a running channel.
+	 *
+	 * @param serviceConfig the config, as grpc-java takes it
+	 * @param loadBalancingPolicy its load-balancing policy; {@code null} for an in-process address
+	 */
+	public record Configured(Map<String, Object> serviceConfig, @Nullable String loadBalancingPolicy) {
 	}
 
 	/**
@@ -241,10 +249,11 @@ public class GrpcChannelFactory implements AutoCloseable {
 			throw new IllegalArgumentException("No gRPC client named '" + clientName + "' under "
 					+ GrpcClientsProperties.CLIENTS + "; the clients are " + this.properties.clients().keySet());
 		}
-		return this.clientServiceConfigs.computeIfAbsent(clientName,
-				(name) -> new ClientServiceConfig(name, new LiveServiceConfig(settings.serviceConfig()),
-						settings.loadBalancingPolicy(), !isInProcess(this.properties.clients().get(name)),
-						serviceConfigChanges(), Clock.systemUTC()));
+		return this.clientServiceConfigs.computeIfAbsent(clientName, (name) -> {
+			ClientProperties client = this.properties.clients().get(name);
+			return new ClientServiceConfig(name, new LiveServiceConfig(settings.serviceConfig()), client,
+					settings.loadBalancingPolicy(), unchangeable(client), serviceConfigChanges(), Clock.systemUTC());
+		});
 	}
 
 	/**
@@ -346,14 +355,14 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	// What the channel's resolver will hand grpc-java, parsed by grpc-java first, so that nothing it would refuse
 	// reaches a running channel (which would keep its old config, or fail its calls).
-	private void parse(String clientName, ClientProperties client, Map<String, ?> serviceConfig) {
+	private void parse(ClientProperties client, Map<String, ?> serviceConfig) {
 		try {
 			probe(client, serviceConfig).defaultServiceConfig(serviceConfig).build().shutdownNow();
 		}
 		catch (IllegalArgumentException | ClassCastException ex) {
 			String reason = String.valueOf(ex.getMessage()).lines().findFirst().orElse("");
-			throw new IllegalStateException("gRPC client '" + clientName + "': grpc-java refuses the new service"
-					+ " config (" + reason + "): " + serviceConfig, ex);
+			throw new IllegalStateException("grpc-java refuses the new service config (" + reason + "): "
+					+ serviceConfig, ex);
 		}
 	}
 
@@ -382,6 +391,21 @@ public class GrpcChannelFactory implements AutoCloseable {
 		}
 		String target = StaticNameResolverProvider.target(address);
 		return Grpc.newChannelBuilder(target, credentials(client), resolvers.apply(target));
+	}
+
+	// Why a running channel of the client cannot take a new service config, or null when it can.
+	private static @Nullable String unchangeable(ClientProperties client) {
+		if (isInProcess(client)) {
+			return "has an in-process address, a direct address without a name resolver, through which alone a"
+					+ " running channel takes a new service config; its retries change with its configuration and a"
+					+ " restart";
+		}
+		if (LiveServiceConfigResolverProvider.suppliesServiceConfig(client.address())) {
+			return "resolves " + TargetCredentials.masked(client.address()) + ", whose xDS control plane supplies"
+					+ " its service config (its routes and their retry policies), which grpc-java applies alone:"
+					+ " change its retries in the control plane";
+		}
+		return null;
 	}
 
 	private static boolean isInProcess(ClientProperties client) {

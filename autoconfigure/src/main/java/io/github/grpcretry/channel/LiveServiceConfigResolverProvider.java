@@ -4,11 +4,16 @@ import java.net.SocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+
+import io.grpc.EquivalentAddressGroup;
 
 import io.grpc.NameResolver;
 import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
 import io.grpc.Status;
+import io.grpc.StatusOr;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,20 +32,28 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LiveServiceConfigResolverProvider extends NameResolverProvider {
 
+	// grpc-xds registers both.
+	private static final Set<String> XDS_SCHEMES = Set.of("xds", "google-c2p");
+
 	private final NameResolverProvider target;
 
 	private final LiveServiceConfig serviceConfig;
 
 	private final boolean preferResolverConfig;
 
+	// The target's resolver supplies the service config itself (xDS: its routes and config selector), which no
+	// other config may replace: its results reach grpc-java unchanged.
+	private final boolean passThrough;
+
 	private final LiveServiceConfig.Version builtWith;
 
 	private LiveServiceConfigResolverProvider(NameResolverProvider target, LiveServiceConfig serviceConfig,
-			LiveServiceConfig.Version builtWith, boolean preferResolverConfig) {
+			LiveServiceConfig.Version builtWith, boolean preferResolverConfig, boolean passThrough) {
 		this.target = target;
 		this.serviceConfig = serviceConfig;
 		this.builtWith = builtWith;
 		this.preferResolverConfig = preferResolverConfig;
+		this.passThrough = passThrough;
 	}
 
 	/**
@@ -75,7 +88,18 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 		if (provider == null) {
 			throw new IllegalArgumentException("No name resolver is registered for " + TargetCredentials.masked(target));
 		}
-		return new LiveServiceConfigResolverProvider(provider, serviceConfig, builtWith, preferResolverConfig);
+		return new LiveServiceConfigResolverProvider(provider, serviceConfig, builtWith, preferResolverConfig,
+				suppliesServiceConfig(target));
+	}
+
+	/**
+	 * Whether the resolvers of a target's scheme supply the channel's service config themselves, which a client's
+	 * configured one must never replace: xDS, whose config carries the control plane's routes.
+	 * @param target the target as handed to {@code Grpc.newChannelBuilder}
+	 * @return whether its resolver's config always wins
+	 */
+	static boolean suppliesServiceConfig(String target) {
+		return XDS_SCHEMES.contains(String.valueOf(scheme(target)));
 	}
 
 	private static @Nullable String scheme(String target) {
@@ -115,7 +139,7 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 	}
 
 	/**
-	 * The target's resolver, each of whose results carries the live config, and which publishes its last result
+	 * The target's resolver, each of whose results carries the live config, and which publishes its last good result
 	 * again, with the new config, when the config changes.
 	 */
 	private final class LiveServiceConfigResolver extends NameResolver {
@@ -126,10 +150,14 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 
 		private final Runnable publisher = this::publishAgain;
 
-		// Read and written in the channel's synchronization context only.
+		// Read and written in the channel's synchronization context only: null once shut down.
 		private @Nullable Listener2 listener;
 
+		// The target resolver's latest word, which a change publishes again with the new config when it was a good
+		// result: grpc-java ignores one with an error or no addresses, and the config with it.
 		private @Nullable ResolutionResult lastResult;
+
+		private boolean lastGood;
 
 		LiveServiceConfigResolver(NameResolver delegate, NameResolver.Args args) {
 			this.delegate = delegate;
@@ -147,20 +175,27 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 			LiveServiceConfigResolverProvider.this.serviceConfig.started(this.publisher);
 			this.delegate.start(new Listener2() {
 
+				// Any thread, as grpc-java allows: the result reaches the channel in its synchronization context.
 				@Override
 				public void onResult(ResolutionResult result) {
-					onResult2(result);
+					LiveServiceConfigResolver.this.args.getSynchronizationContext().execute(() -> onResult2(result));
 				}
 
+				// In the synchronization context.
 				@Override
 				public Status onResult2(ResolutionResult result) {
-					LiveServiceConfigResolver.this.lastResult = result;
-					return handOver(listener, result);
+					return handOver(result);
 				}
 
 				@Override
 				public void onError(Status error) {
-					listener.onError(error);
+					LiveServiceConfigResolver.this.args.getSynchronizationContext().execute(() -> {
+						Listener2 current = LiveServiceConfigResolver.this.listener;
+						if (current != null) {
+							LiveServiceConfigResolver.this.lastGood = false;
+							current.onError(error);
+						}
+					});
 				}
 
 			});
@@ -178,36 +213,57 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 			this.delegate.shutdown();
 		}
 
-		// Any thread: the new result is handed to grpc-java in the channel's synchronization context, as a resolver's
-		// results must be.
+		// Any thread: the last good result goes to grpc-java again, with the newest config, in the channel's
+		// synchronization context, as a resolver's results must; without one, the target's resolver is asked to
+		// resolve again, and its next good result carries the newest config.
 		private void publishAgain() {
 			this.args.getSynchronizationContext().execute(() -> {
-				Listener2 listener = this.listener;
 				ResolutionResult result = this.lastResult;
-				if (listener != null && result != null) {
-					handOver(listener, result);
+				if (this.listener == null) {
+					return;
+				}
+				if (result != null && this.lastGood) {
+					handOver(result);
+				}
+				else {
+					this.delegate.refresh();
 				}
 			});
 		}
 
-		// In the synchronization context: hands grpc-java the result with the live config, then notes which version
-		// the channel now holds.
-		private Status handOver(Listener2 listener, ResolutionResult result) {
-			LiveServiceConfig live = LiveServiceConfigResolverProvider.this.serviceConfig;
-			LiveServiceConfig.Version version = live.current();
+		// In the synchronization context: hands grpc-java the result with the newest config, and notes the version
+		// taken when grpc-java accepts it.
+		private Status handOver(ResolutionResult result) {
+			Listener2 listener = this.listener;
+			if (listener == null) {
+				// Shut down: grpc-java ignores what a resolver it shut down hands it.
+				return Status.OK;
+			}
+			LiveServiceConfigResolverProvider provider = LiveServiceConfigResolverProvider.this;
+			LiveServiceConfig.Version version = provider.serviceConfig.current();
+			boolean fromResolver = result.getServiceConfig() != null
+					&& (provider.passThrough || provider.preferResolverConfig && !version.forced());
 			ResolutionResult handed = result;
-			if (!LiveServiceConfigResolverProvider.this.preferResolverConfig || version.forced()
-					|| result.getServiceConfig() == null) {
+			if (!fromResolver && !provider.passThrough) {
 				// The config the channel was built with is grpc-java's own default service config, which serves when
 				// a result has none: handing a parse of it instead would be a new throttle for the calls after the
 				// first result, while the calls waiting for that result take the default's.
-				ConfigOrError config = (version == LiveServiceConfigResolverProvider.this.builtWith) ? null
+				ConfigOrError config = (version == provider.builtWith) ? null
 						: this.args.getServiceConfigParser().parseServiceConfig(version.serviceConfig());
 				handed = result.toBuilder().setServiceConfig(config).build();
 			}
 			Status status = listener.onResult2(handed);
-			live.published(version);
+			this.lastResult = result;
+			this.lastGood = status.isOk() && hasAddresses(result);
+			if (this.lastGood) {
+				provider.serviceConfig.taken(version, fromResolver);
+			}
 			return status;
+		}
+
+		private static boolean hasAddresses(ResolutionResult result) {
+			StatusOr<List<EquivalentAddressGroup>> addresses = result.getAddressesOrError();
+			return addresses.hasValue() && !addresses.getValue().isEmpty();
 		}
 
 	}

@@ -8,7 +8,7 @@ package io.github.grpcretry.channel;
 public interface ServiceConfigChangeListener {
 
 	/**
-	 * A change to a client's service config was applied, refused or left for a restart.
+	 * A change to a client's service config was applied, is pending, was refused or left for a restart.
 	 * @param clientName the client's name
 	 * @param source where the change came from
 	 * @param result what became of it
@@ -20,8 +20,14 @@ public interface ServiceConfigChangeListener {
 	 */
 	enum Result {
 
-		/** The running channel took it. */
+		/** The running channel took it: grpc-java accepted a result of its name resolver carrying it. */
 		APPLIED,
+
+		/**
+		 * Handed to the running channel, which has not taken it yet: its name resolver has had no good result since
+		 * (an error, no addresses, or an idle channel). It is taken with the next one, and counted as applied then.
+		 */
+		PENDING,
 
 		/** It failed validation and was refused whole; the running config stays. */
 		REFUSED,

@@ -1,5 +1,7 @@
 package io.github.grpcretry.autoconfigure;
 
+import java.time.Duration;
+
 import java.util.Map;
 
 import io.github.grpcretry.channel.ClientServiceConfig;
@@ -48,7 +50,7 @@ class IncidentSwitchUnderLoadTests {
 						.clientServiceConfig("echo");
 					ConcurrentCallers callers = ConcurrentCallers.start(channel, THREADS);
 					for (int i = 0; i < SWITCHES; i++) {
-						serviceConfig.switchRetries(i % 2 == 0);
+						serviceConfig.switchRetries(i % 2 == 0).complete(Duration.ofSeconds(5));
 						Thread.sleep(100);
 					}
 					Map<Status.Code, Long> statuses = callers.stop();

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import io.github.grpcretry.channel.ClientServiceConfig;
 import io.github.grpcretry.channel.GrpcChannelFactory;
+import io.github.grpcretry.channel.ServiceConfigChangeListener.Result;
 import io.github.grpcretry.channel.LiveServiceConfig;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
@@ -91,13 +92,13 @@ class LiveServiceConfigChannelTests {
 
 					ClientServiceConfig serviceConfig = context.getBean(GrpcChannelFactory.class)
 						.clientServiceConfig("echo");
-					assertThat(serviceConfig.switchRetries(true)).isTrue();
+					assertThat(serviceConfig.switchRetries(true).complete(Duration.ofSeconds(5))).isEqualTo(Result.APPLIED);
 					failingCall(context);
 					assertThat(server.requestCount()).isEqualTo(3 + 1);
 					assertThat(serviceConfig.state().source()).isEqualTo(ClientServiceConfig.Source.ENDPOINT);
 					assertThat(serviceConfig.state().retriesOff()).isTrue();
 
-					assertThat(serviceConfig.switchRetries(false)).isTrue();
+					assertThat(serviceConfig.switchRetries(false).complete(Duration.ofSeconds(5))).isEqualTo(Result.APPLIED);
 					failingCall(context);
 					assertThat(server.requestCount()).isEqualTo(3 + 1 + 3);
 					assertThat(context.getBean(MeterRegistry.class)

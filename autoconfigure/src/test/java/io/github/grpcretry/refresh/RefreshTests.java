@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,6 +14,7 @@ import io.github.grpcretry.actuate.GrpcClientsView;
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
 import io.github.grpcretry.channel.ClientServiceConfig;
 import io.github.grpcretry.channel.GrpcChannelFactory;
+import io.github.grpcretry.channel.ServiceConfigChangeListener;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.Meters;
@@ -40,7 +42,10 @@ import org.springframework.cloud.context.refresh.ContextRefresher;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.convert.converter.Converter;
+import org.springframework.core.env.MapPropertySource;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -82,6 +87,108 @@ class RefreshTests {
 			assertThat(state.source()).isEqualTo(ClientServiceConfig.Source.REFRESH);
 			assertThat(state.pendingRestart()).isEmpty();
 			assertThat(output).contains("gRPC client 'echo': grpc.clients.echo.method-config changed by a refresh");
+		}
+	}
+
+	@Test
+	void aPropertySourceChangedInPlaceBeforeTheRefreshIsApplied() throws IOException {
+		try (EchoTestServer server = failing(); ConfigurableApplicationContext context = start(server, 4)) {
+			// As a database-backed source, or one the application reloads itself: the change is in the environment
+			// before the refresh takes its snapshot, so the refresh's event names no key. A list is bound from one
+			// source, so the source holds the whole entry.
+			Map<String, Object> entry = new HashMap<>();
+			for (String line : Files.readAllLines(this.directory.resolve("application.properties"))) {
+				if (line.startsWith(ENTRY)) {
+					entry.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+				}
+			}
+			entry.put(ENTRY + "retry-policy.max-attempts", "2");
+			context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("reloaded", entry));
+			assertThat(context.getBean(ContextRefresher.class).refresh()).isEmpty();
+			failingCall(context);
+			assertThat(server.requestCount()).isEqualTo(2);
+			assertThat(changes(context, "refresh", "applied")).isEqualTo(1);
+		}
+	}
+
+	@Test
+	void aValueWrittenAsAPlaceholderChangesWithTheKeyItNames() throws IOException {
+		try (EchoTestServer server = failing()) {
+			write(server, 4, "echo.attempts=4");
+			rewrite(ENTRY + "retry-policy.max-attempts=4", ENTRY + "retry-policy.max-attempts=${echo.attempts}");
+			try (ConfigurableApplicationContext context = run()) {
+				failingCall(context);
+				assertThat(server.requestCount()).isEqualTo(4);
+				rewrite("echo.attempts=4", "echo.attempts=2");
+				assertThat(context.getBean(ContextRefresher.class).refresh()).containsExactly("echo.attempts");
+				failingCall(context);
+				assertThat(server.requestCount()).isEqualTo(4 + 2);
+			}
+		}
+	}
+
+	@Test
+	void aListenerThatThrowsChangesNothingElse(CapturedOutput output) throws IOException {
+		try (EchoTestServer server = failing()) {
+			write(server, 4);
+			try (ConfigurableApplicationContext context = run(ThrowingListener.class)) {
+				refresh(context, server, 2);
+				failingCall(context);
+				assertThat(server.requestCount()).isEqualTo(2);
+				// The counter, a listener after the one that threw, still counts the change as applied.
+				assertThat(changes(context, "refresh", "applied")).isEqualTo(1);
+				assertThat(changes(context, "refresh", "refused")).isZero();
+				assertThat(output).contains("failed on a refresh's change (applied); the change stands");
+
+				// The bookkeeping holds: back to the old value is a change of its own, applied.
+				refresh(context, server, 4);
+				failingCall(context);
+				assertThat(server.requestCount()).isEqualTo(2 + 4);
+				assertThat(changes(context, "refresh", "applied")).isEqualTo(2);
+			}
+		}
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void turningRetriesBackToAConfigurationAboveTheChannelsCapIsA400() throws Exception {
+		try (EchoTestServer server = failing(); ConfigurableApplicationContext context = start(server, 4)) {
+			GrpcClientsEndpoint endpoint = new GrpcClientsEndpoint(context.getBean(GrpcClientsView.class));
+			assertThat(endpoint.switchRetries("echo", "off").getStatus()).isEqualTo(200);
+			refresh(context, server, 6);
+			assertThat(changes(context, "refresh", "refused")).isEqualTo(1);
+
+			WebEndpointResponse<Object> response = endpoint.switchRetries("echo", "configured");
+			assertThat(response.getStatus()).isEqualTo(400);
+			List<Violation> violations = (List<Violation>) ((Map<String, Object>) response.getBody()).get("violations");
+			assertThat(violations).extracting(Violation::problem)
+				.anySatisfy((problem) -> assertThat(problem).contains("above the running channel's cap of 5"));
+			// The retries stay off.
+			failingCall(context);
+			assertThat(server.requestCount()).isEqualTo(1);
+		}
+	}
+
+	@Test
+	void aChangeThatLeavesWhatGrpcJavaParsesAsItIsKeepsTheRetryThrottlesTokens() throws Exception {
+		String throttle = "grpc.clients.echo.retry-throttling.";
+		try (EchoTestServer server = failing()) {
+			// 4 tokens: a failed attempt takes one, and retries stop at 2 (gRFC A6).
+			write(server, 4, throttle + "max-tokens=4", throttle + "token-ratio=0.1");
+			try (ConfigurableApplicationContext context = run()) {
+				failingCall(context);
+				failingCall(context);
+				assertThat(server.requests()).extracting(EchoTestServer.Request::previousAttempts)
+					.containsExactly(0, 1, 0);
+				GrpcClientsEndpoint endpoint = new GrpcClientsEndpoint(context.getBean(GrpcClientsView.class));
+
+				// Back to what is configured, when it is already: nothing new for grpc-java, whose every new config
+				// is a new throttle with every token back.
+				assertThat(endpoint.switchRetries("echo", "configured").getStatus()).isEqualTo(200);
+				failingCall(context);
+				assertThat(server.requests()).extracting(EchoTestServer.Request::previousAttempts)
+					.containsExactly(0, 1, 0, 0);
+			}
 		}
 	}
 
@@ -372,6 +479,11 @@ class RefreshTests {
 		Files.writeString(this.directory.resolve("application.properties"), properties);
 	}
 
+	private void rewrite(String line, String replacement) throws IOException {
+		Path file = this.directory.resolve("application.properties");
+		Files.writeString(file, Files.readString(file).replace(line, replacement));
+	}
+
 	private static String[] concat(String[] lines, String... more) {
 		String[] all = Arrays.copyOf(lines, lines.length + more.length);
 		System.arraycopy(more, 0, all, lines.length, more.length);
@@ -409,6 +521,19 @@ class RefreshTests {
 			.tags("client", client, "source", source, "result", result)
 			.counter();
 		return (counter != null) ? counter.count() : 0;
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ThrowingListener {
+
+		@Bean
+		@Order(Ordered.HIGHEST_PRECEDENCE)
+		ServiceConfigChangeListener throwingListener() {
+			return (client, source, result) -> {
+				throw new IllegalStateException("a listener of the application's that fails");
+			};
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
