@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,14 +32,17 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.cloud.context.refresh.ContextRefresher;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.MapPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Exact across changes: a call in flight keeps the policy it started with, and under load (8 threads calling while
- * refreshes and the incident switch change the policy 24 times) no call fails because of a change, calls counted
- * equal calls made, and attempts counted equal the requests the server received.
+ * the incident switch, refreshes of a rewritten file and refreshes of a source changed in place change the policy 24
+ * times) no call fails because of a change, calls counted equal calls made, attempts counted equal the requests the
+ * server received, and every change is counted applied.
  */
 class RefreshAndSwitchUnderLoadTests {
 
@@ -90,19 +94,31 @@ class RefreshAndSwitchUnderLoadTests {
 			ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
 			GrpcClientsEndpoint endpoint = new GrpcClientsEndpoint(context.getBean(GrpcClientsView.class));
 			ContextRefresher refresher = context.getBean(ContextRefresher.class);
+			// A source the application changes in place, as a database-backed one: a refresh then names no key.
+			Map<String, Object> reloaded = new ConcurrentHashMap<>(
+					Map.of("grpc.clients.echo.load-balancing-policy", "round_robin"));
+			context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("reloaded", reloaded));
 			ConcurrentCallers callers = ConcurrentCallers.start(channel, THREADS);
-			int refreshes = 0;
+			int fileRefreshes = 0;
 			for (int i = 0; i < CHANGES; i++) {
 				switch (i % 4) {
-					case 0 -> endpoint.switchRetries("echo", "off");
-					case 2 -> endpoint.switchRetries("echo", "configured");
-					default -> {
-						// 2, 3, 4, 2, ... attempts: each refresh a change (the application started with 4).
-						write(server, 2 + refreshes++ % 3, "1ms");
+					case 0 -> assertThat(endpoint.switchRetries("echo", "off").getStatus()).isEqualTo(200);
+					case 1 -> {
+						// 2, 3, 4, 2, ... attempts: each a change (the application started with 4).
+						write(server, 2 + fileRefreshes++ % 3, "1ms");
 						refresher.refresh();
 					}
+					case 2 -> assertThat(endpoint.switchRetries("echo", "configured").getStatus()).isEqualTo(200);
+					default -> {
+						reloaded.put("grpc.clients.echo.load-balancing-policy",
+								"round_robin".equals(reloaded.get("grpc.clients.echo.load-balancing-policy"))
+										? "pick_first" : "round_robin");
+						assertThat(refresher.refresh()).isEmpty();
+					}
 				}
-				Thread.sleep(100);
+				// Calls under every state the change made.
+				int before = server.requestCount();
+				await().atMost(Duration.ofSeconds(10)).until(() -> server.requestCount() >= before + 20);
 			}
 			Map<Status.Code, Long> statuses = callers.stop();
 
@@ -115,7 +131,7 @@ class RefreshAndSwitchUnderLoadTests {
 			assertThat(meters.calls("outcome", "failed_without_retry")).isPositive();
 			assertThat(meters.calls("outcome", "success_with_retry")).isPositive();
 			PerCallSummaries.assertMatchAttempts(registry);
-			// Every change was applied: 12 by the switch, 12 by refreshes.
+			// Every change was applied: 12 by the switch, 12 by refreshes, half of them of a source changed in place.
 			assertThat(registry.get("grpc.client.service_config.changes")
 				.tags("source", "endpoint", "result", "applied")
 				.counter()
