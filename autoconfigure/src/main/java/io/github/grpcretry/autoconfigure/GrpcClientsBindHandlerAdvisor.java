@@ -34,8 +34,14 @@ final class GrpcClientsBindHandlerAdvisor implements ConfigurationPropertiesBind
 
 	private volatile List<Violation> bindFailures = List.of();
 
+	// The same, of the latest binding on each thread: what a refresh reads after its own binding, which another
+	// binding of the properties (the actuator's configprops endpoint binds the refresh's twin too) cannot change.
+	private final ThreadLocal<List<Violation>> bindFailuresOfThread = ThreadLocal.withInitial(List::of);
+
 	@Override
 	public BindHandler apply(BindHandler bindHandler) {
+		// A binding that binds no client map leaves no failures of an earlier one behind.
+		this.bindFailuresOfThread.set(List.of());
 		ClientBindFailures failures = new ClientBindFailures(bindHandler);
 		return new AbstractBindHandler(selectingClientNames(failures)) {
 
@@ -45,6 +51,7 @@ final class GrpcClientsBindHandlerAdvisor implements ConfigurationPropertiesBind
 				super.onFinish(name, target, context, result);
 				if (isClientMap(name, target)) {
 					GrpcClientsBindHandlerAdvisor.this.bindFailures = failures.violations();
+					GrpcClientsBindHandlerAdvisor.this.bindFailuresOfThread.set(failures.violations());
 				}
 			}
 
@@ -57,6 +64,14 @@ final class GrpcClientsBindHandlerAdvisor implements ConfigurationPropertiesBind
 	 */
 	List<Violation> bindFailures() {
 		return this.bindFailures;
+	}
+
+	/**
+	 * The values under {@code grpc.clients} that the latest binding of the client map on this thread could not bind.
+	 * @return the violations, empty when every value was bound
+	 */
+	List<Violation> bindFailuresOfThisThread() {
+		return this.bindFailuresOfThread.get();
 	}
 
 	/**

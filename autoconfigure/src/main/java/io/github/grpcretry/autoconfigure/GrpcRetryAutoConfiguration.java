@@ -123,7 +123,7 @@ public final class GrpcRetryAutoConfiguration {
 			ObjectProvider<SslBundles> sslBundles, ListableBeanFactory beanFactory,
 			GrpcClientsBindHandlerAdvisor binding) {
 		return new GrpcClientsRefresher(channels, () -> GrpcClientsRebinding.bind(beanFactory),
-				binding::bindFailures, environment, (name) -> {
+				binding::bindFailuresOfThisThread, environment, (name) -> {
 					SslBundles bundles = sslBundles.getIfAvailable();
 					return bundles != null && bundles.getBundleNames().contains(name);
 				}, channels.serviceConfigChanges(), GrpcClientsRefresher.TAKE_TIMEOUT);

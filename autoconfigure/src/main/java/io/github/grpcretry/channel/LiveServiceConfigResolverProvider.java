@@ -28,7 +28,12 @@ import org.jspecify.annotations.Nullable;
  * default scheme, which grpc-java puts before an authority such as {@code localhost:50051}.
  *
  * <p>With {@code preferResolverConfig}, as for {@code service-config-lookup: true}, a config that the target's own
- * resolver publishes wins, and the live config serves when it publishes none.
+ * resolver publishes wins, and the live config serves when it publishes none. An {@code xds:} target's results pass
+ * through unchanged: its resolver's config carries the control plane's routes, which no other config may replace.
+ *
+ * <p>On grpc-java's terms: a result the target's resolver hands over from any thread ({@code Listener2.onResult})
+ * reaches the channel in its synchronization context, and a config counts as taken ({@link LiveServiceConfig}) only
+ * when the channel accepted a result carrying it from a resolver it runs: one with addresses, answered with OK.
  */
 public final class LiveServiceConfigResolverProvider extends NameResolverProvider {
 

@@ -176,6 +176,11 @@ class RefreshTests {
 			// 4 tokens: a failed attempt takes one, and retries stop at 2 (gRFC A6).
 			write(server, 4, throttle + "max-tokens=4", throttle + "token-ratio=0.1");
 			try (ConfigurableApplicationContext context = run()) {
+				// pick_first other than the policy the channel was built with travels in the service config, and
+				// grpc-java's parse of it equals no earlier parse: each config handed over is a new throttle.
+				write(server, 4, throttle + "max-tokens=4", throttle + "token-ratio=0.1",
+						"grpc.clients.echo.load-balancing-policy=pick_first");
+				context.getBean(ContextRefresher.class).refresh();
 				failingCall(context);
 				failingCall(context);
 				assertThat(server.requests()).extracting(EchoTestServer.Request::previousAttempts)
