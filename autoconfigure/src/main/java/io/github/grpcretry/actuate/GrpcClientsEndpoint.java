@@ -109,9 +109,9 @@ public class GrpcClientsEndpoint {
 	 * @param name the client's name
 	 * @param retries {@code off} or {@code configured}
 	 * @return 200 with the client as it is now; 403, naming the key to set, when no {@code access} key grants writes;
-	 * 404 for an unknown client; 400 for another value, for an in-process
-	 * client, whose channel cannot take a change while it runs, or, for {@code configured}, with every violation when
-	 * the configuration now breaks a start-up rule (the retries stay as they are)
+	 * 404 for an unknown client; 400 for another value, for an in-process client, whose channel cannot take a change
+	 * while it runs, or, for {@code configured}, with every violation when the configuration now breaks a start-up
+	 * rule (the retries stay as they are)
 	 * @throws InterruptedException if interrupted while the channel takes the change
 	 */
 	@WriteOperation

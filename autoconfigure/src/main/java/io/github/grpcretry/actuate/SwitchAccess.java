@@ -30,8 +30,7 @@ final class SwitchAccess {
 
 	static final String MAX_PERMITTED_KEY = "management.endpoints.access.max-permitted";
 
-	// Forbidden: the request is understood and the client exists, but the application has not granted the write;
-	// WebEndpointResponse has no constant for it on any Boot line.
+	// Forbidden: understood, but not granted (not 401: no credentials would help); no Boot line has a constant for it
 	static final int STATUS_FORBIDDEN = 403;
 
 	private static final Log logger = LogFactory.getLog(SwitchAccess.class);
@@ -63,9 +62,9 @@ final class SwitchAccess {
 		boolean granted = accessKeys(properties) == Access.UNRESTRICTED;
 		SwitchAccess access = new SwitchAccess(granted, granted ? null : legacyKeyGranting(properties));
 		if (access.ignoredLegacyKey != null) {
-			logger.warn(access.ignoredLegacyKey + "=true grants the grpcclients endpoint unrestricted access in Spring Boot,"
-					+ " but its incident switch takes writes from the access keys only, so it refuses them (403): "
-					+ access.advice() + " to grant them, or " + ACCESS_KEY + "=read-only to keep them refused");
+			logger.warn(access.ignoredLegacyKey + "=true grants the grpcclients endpoint unrestricted access in Spring"
+					+ " Boot, but its incident switch takes writes from the access keys only: the endpoint stays"
+					+ " readable and a write is refused (403); " + access.advice() + " to grant writes");
 		}
 		return access;
 	}
@@ -78,8 +77,8 @@ final class SwitchAccess {
 		if (this.granted) {
 			return null;
 		}
-		String reason = (this.ignoredLegacyKey != null) ? this.ignoredLegacyKey + "=true grants it no writes" : "no access key grants"
-				+ " the grpcclients endpoint writes";
+		String reason = (this.ignoredLegacyKey != null) ? this.ignoredLegacyKey + "=true grants it no writes"
+				: "no access key grants the grpcclients endpoint writes";
 		return new WebEndpointResponse<>(Map.of("error", "the incident switch is refused: " + reason + "; " + advice()),
 				STATUS_FORBIDDEN);
 	}
