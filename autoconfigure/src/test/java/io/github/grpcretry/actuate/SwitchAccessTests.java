@@ -19,7 +19,10 @@ import org.springframework.boot.context.properties.source.MutuallyExclusiveConfi
 import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.mock.env.MockEnvironment;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.PropertyResolver;
+import org.springframework.core.env.PropertySourcesPropertyResolver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -114,12 +117,13 @@ class SwitchAccessTests {
 		}
 	}
 
-	// As Spring Boot's Environment reads them: enum values in kebab case through its conversion service.
-	private static MockEnvironment environment(Map<String, String> keys) {
-		MockEnvironment environment = new MockEnvironment();
-		environment.setConversionService(new ApplicationConversionService());
-		keys.forEach(environment::setProperty);
-		return environment;
+	// The keys alone, read as Spring Boot's Environment reads them: enum values in kebab case through its converters.
+	private static PropertyResolver environment(Map<String, String> keys) {
+		MutablePropertySources sources = new MutablePropertySources();
+		sources.addFirst(new MapPropertySource("keys", new LinkedHashMap<>(keys)));
+		PropertySourcesPropertyResolver properties = new PropertySourcesPropertyResolver(sources);
+		properties.setConversionService(new ApplicationConversionService());
+		return properties;
 	}
 
 	private static String error(WebEndpointResponse<Object> response) {
