@@ -20,13 +20,16 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
+import org.springframework.core.env.PropertyResolver;
 
 /**
  * The {@code grpcclients} actuator endpoint: every client's target, negotiation type, load-balancing policy, service
  * config in effect exactly as handed to grpc-java (where it came from, when it last changed), connectivity state and
  * figures so far; never an SSL bundle's material, its name at most. Its one write operation is the incident switch,
  * which turns a client's retries off or back to the configured ones; the endpoint is read-only unless the
- * application grants more ({@code management.endpoint.grpcclients.access=unrestricted}).
+ * application grants more ({@code management.endpoint.grpcclients.access=unrestricted}), and the switch takes that
+ * grant from the {@code access} keys only, never from the deprecated {@code enabled} keys that Spring Boot still
+ * maps to unrestricted access.
  */
 @Endpoint(id = "grpcclients", defaultAccess = Access.READ_ONLY)
 public class GrpcClientsEndpoint {
@@ -39,12 +42,30 @@ public class GrpcClientsEndpoint {
 
 	private final GrpcClientsView clients;
 
+	private final SwitchAccess switchAccess;
+
 	/**
-	 * Creates the endpoint.
+	 * Creates the endpoint as the auto-configuration does: its switch writes only when the {@code access} keys of the
+	 * given properties grant the endpoint unrestricted access, and answers 403 naming the key to set otherwise.
+	 * @param clients the view of the clients it reports
+	 * @param properties the application's environment, where the {@code management.endpoint(s).access} keys are read
+	 */
+	public GrpcClientsEndpoint(GrpcClientsView clients, PropertyResolver properties) {
+		this(clients, SwitchAccess.of(properties));
+	}
+
+	/**
+	 * Creates the endpoint with a switch that asks no key: for code that calls it directly and decides itself who
+	 * may. A bean that replaces the auto-configured one should take the application's environment instead.
 	 * @param clients the view of the clients it reports
 	 */
 	public GrpcClientsEndpoint(GrpcClientsView clients) {
+		this(clients, SwitchAccess.unchecked());
+	}
+
+	private GrpcClientsEndpoint(GrpcClientsView clients, SwitchAccess switchAccess) {
 		this.clients = clients;
+		this.switchAccess = switchAccess;
 	}
 
 	/**
@@ -93,13 +114,18 @@ public class GrpcClientsEndpoint {
 	 * @param retries {@code off} or {@code configured}
 	 * @return 200 with the client as it is now, once grpc-java has taken the change; 202 with the client, its change
 	 * under {@code pendingServiceConfig}, when grpc-java has not taken it yet (its name resolver has no good result:
-	 * an error, no addresses); 404 for an unknown client; 400 for another value, for a client whose channel cannot
-	 * take a change while it runs (in-process, or an xDS target, whose control plane supplies its config), or, for
-	 * {@code configured}, with every violation when the configuration now breaks a start-up rule or cannot run on
-	 * the channel (the retries stay as they are)
+	 * an error, no addresses); 403, naming the key to set, when no {@code access} key grants writes; 404 for an
+	 * unknown client; 400 for another value, for a client whose channel cannot take a change while it runs
+	 * (in-process, or an xDS target, whose control plane supplies its config), or, for {@code configured}, with every
+	 * violation when the configuration now breaks a start-up rule or cannot run on the channel (the retries stay as
+	 * they are)
 	 */
 	@WriteOperation
 	public WebEndpointResponse<Object> switchRetries(@Selector String name, String retries) {
+		WebEndpointResponse<Object> refused = this.switchAccess.refusal();
+		if (refused != null) {
+			return refused;
+		}
 		if (this.clients.settings(name) == null) {
 			return new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND);
 		}

@@ -9,10 +9,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 
 /**
  * Auto-configuration of the {@code grpcclients} actuator endpoint, available once exposed like any endpoint. Its
- * annotations kept their package and shape from Spring Boot 3.5 to 4.1, so one class serves every line.
+ * annotations kept their package and shape from Spring Boot 3.5 to 4.1, so one class serves every line. The endpoint
+ * reads the application's {@code access} keys for its incident switch.
  */
 @AutoConfiguration(after = GrpcRetryAutoConfiguration.class)
 @ConditionalOnClass(name = { "org.springframework.boot.actuate.endpoint.annotation.Endpoint",
@@ -23,8 +25,8 @@ public final class GrpcClientsEndpointAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(GrpcClientsView.class)
-	GrpcClientsEndpoint grpcClientsEndpoint(GrpcClientsView clients) {
-		return new GrpcClientsEndpoint(clients);
+	GrpcClientsEndpoint grpcClientsEndpoint(GrpcClientsView clients, Environment environment) {
+		return new GrpcClientsEndpoint(clients, environment);
 	}
 
 }
