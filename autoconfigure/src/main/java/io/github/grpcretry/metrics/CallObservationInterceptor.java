@@ -9,7 +9,6 @@ import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.micrometer.core.instrument.binder.grpc.DefaultGrpcClientObservationConvention;
 import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationContext;
 import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationConvention;
 import io.micrometer.core.instrument.binder.grpc.ObservationGrpcClientInterceptor;
@@ -44,14 +43,15 @@ import org.jspecify.annotations.Nullable;
  * that names its method or service, through a convention that wraps the given one (or Micrometer's default), so
  * that meters made from the observations, as Spring Boot makes them, cannot grow per method. Its span keeps the
  * full method name as its name and the real names as high-cardinality keys.
+ *
+ * <p>A call on a channel whose authority names no host, such as a {@code unix:} socket's path, has the peer name
+ * {@code UNKNOWN}, as Micrometer 1.16 and later give it, where Micrometer 1.15 would fail the call.
  */
 public final class CallObservationInterceptor implements ClientInterceptor {
 
 	private final ObservationRegistry registry;
 
-	private final ObservationGrpcClientInterceptor generatedMethods;
-
-	private final ObservationGrpcClientInterceptor runTimeBuiltMethods;
+	private final CallConventions conventions;
 
 	/**
 	 * Creates an interceptor that observes calls with Micrometer's conventions.
@@ -69,11 +69,7 @@ public final class CallObservationInterceptor implements ClientInterceptor {
 	public CallObservationInterceptor(ObservationRegistry registry,
 			@Nullable GrpcClientObservationConvention convention) {
 		this.registry = registry;
-		this.generatedMethods = new ObservationGrpcClientInterceptor(registry);
-		this.generatedMethods.setCustomConvention(convention);
-		this.runTimeBuiltMethods = new ObservationGrpcClientInterceptor(registry);
-		this.runTimeBuiltMethods.setCustomConvention(new OtherMethodObservationConvention(
-				(convention != null) ? convention : new DefaultGrpcClientObservationConvention()));
+		this.conventions = new CallConventions(registry, convention);
 	}
 
 	@Override
@@ -148,9 +144,8 @@ public final class CallObservationInterceptor implements ClientInterceptor {
 		public void start(Listener<RespT> responseListener, Metadata headers) {
 			if (callObservation(headers) == null) {
 				ClientCall<ReqT, RespT> call = this.delegate;
-				ObservationGrpcClientInterceptor observations = this.method.isSampledToLocalTracing()
-						? CallObservationInterceptor.this.generatedMethods
-						: CallObservationInterceptor.this.runTimeBuiltMethods;
+				ObservationGrpcClientInterceptor observations = CallObservationInterceptor.this.conventions
+					.observing(this.method, this.next.authority());
 				// Micrometer's observing call around the call already made: no second call on the channel.
 				this.delegate = observations.interceptCall(this.method, this.callOptions, new Channel() {
 

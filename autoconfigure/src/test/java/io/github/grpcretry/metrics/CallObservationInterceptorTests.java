@@ -1,5 +1,6 @@
 package io.github.grpcretry.metrics;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,8 +14,9 @@ import io.github.grpcretry.test.echo.EchoRequest;
 import io.github.grpcretry.test.echo.EchoResponse;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptor;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
@@ -22,26 +24,33 @@ import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
 import io.micrometer.core.instrument.binder.grpc.DefaultGrpcClientObservationConvention;
 import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationContext;
+import io.micrometer.core.instrument.binder.grpc.GrpcObservationDocumentation.LowCardinalityKeyNames;
 import io.micrometer.core.instrument.binder.grpc.ObservationGrpcClientInterceptor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.GlobalObservationConvention;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * The call observations of {@link CallObservationInterceptor}, without Spring: a channel built by hand, as its
- * Javadoc says, against a real grpc-java server on loopback, with a handler that sees every observation stop.
+ * Javadoc says, against a real grpc-java server on loopback or a Unix domain socket, with a handler that sees every
+ * observation stop.
  */
 class CallObservationInterceptorTests {
 
 	private final StoppedObservations stopped = new StoppedObservations();
 
 	private final ObservationRegistry observationRegistry = ObservationRegistry.create();
+
+	@TempDir
+	Path socketDirectory;
 
 	private EchoTestServer server;
 
@@ -96,6 +105,41 @@ class CallObservationInterceptorTests {
 	}
 
 	@Test
+	void callOverAUnixDomainSocketSucceedsWithItsPeerNamedUnknown() {
+		// The channel's authority is the socket's path, which names no host; Micrometer 1.15 failed the call.
+		start(EchoTestServer.onUnixDomainSocket(this.socketDirectory.resolve("echo.sock"),
+				EchoTestServer.always(Answer.ok())), "unix:" + this.socketDirectory.resolve("echo.sock"),
+				new CallObservationInterceptor(this.observationRegistry));
+		echo();
+		assertThat(this.stopped.named("grpc.client")).singleElement()
+			.satisfies((call) -> assertThat(call.getLowCardinalityKeyValues()).contains(
+					KeyValue.of(LowCardinalityKeyNames.PEER_NAME.asString(), "UNKNOWN"),
+					KeyValue.of(LowCardinalityKeyNames.STATUS_CODE.asString(), "OK")));
+	}
+
+	@Test
+	void callOverAUnixDomainSocketSucceedsWithTheApplicationsConvention() {
+		start(EchoTestServer.onUnixDomainSocket(this.socketDirectory.resolve("echo.sock"),
+				EchoTestServer.always(Answer.ok())), "unix:" + this.socketDirectory.resolve("echo.sock"),
+				new CallObservationInterceptor(this.observationRegistry, new ConventionNamingTheMethod()));
+		echo();
+		assertThat(this.stopped.named("grpc.client")).singleElement()
+			.satisfies((call) -> assertThat(call.getLowCardinalityKeyValues()).contains(
+					KeyValue.of(LowCardinalityKeyNames.PEER_NAME.asString(), "UNKNOWN"),
+					KeyValue.of("rpc.full_method", "echo.Echo/UnaryEcho")));
+	}
+
+	@Test
+	void withoutAConventionOfItsOwnACallIsObservedWithTheRegistrysGlobalConvention() {
+		this.observationRegistry.observationConfig().observationConvention(new GlobalConventionNamingTheMethod());
+		start(EchoTestServer.always(Answer.ok()), new CallObservationInterceptor(this.observationRegistry));
+		echo();
+		assertThat(this.stopped.named("grpc.client")).singleElement()
+			.satisfies((call) -> assertThat(call.getLowCardinalityKeyValues())
+				.contains(KeyValue.of("rpc.full_method", "echo.Echo/UnaryEcho")));
+	}
+
+	@Test
 	void callObservedByMicrometersInterceptorFurtherOutIsObservedOnceAndParentsItsRetries() {
 		start(EchoTestServer.failAllButEvery(3), new CallObservationInterceptor(this.observationRegistry),
 				new ObservationGrpcClientInterceptor(this.observationRegistry));
@@ -122,9 +166,14 @@ class CallObservationInterceptorTests {
 	// The given interceptors between the observation, innermost, and the counting, outermost.
 	private void start(IntFunction<Answer> script, CallObservationInterceptor observations,
 			ClientInterceptor... between) {
-		this.server = EchoTestServer.onLoopback(script);
-		this.channel = ManagedChannelBuilder.forTarget(this.server.address())
-			.usePlaintext()
+		EchoTestServer server = EchoTestServer.onLoopback(script);
+		start(server, server.address(), observations, between);
+	}
+
+	private void start(EchoTestServer server, String target, CallObservationInterceptor observations,
+			ClientInterceptor... between) {
+		this.server = server;
+		this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
 			.enableRetry()
 			.defaultServiceConfig(Map.of("methodConfig",
 					List.of(AttemptMetricsInterceptorTests.retryPolicy(3, "0.01s"))))
@@ -143,12 +192,18 @@ class CallObservationInterceptorTests {
 	}
 
 	/** An application's convention, with a key of its own that names the method. */
-	static final class ConventionNamingTheMethod extends DefaultGrpcClientObservationConvention {
+	static class ConventionNamingTheMethod extends DefaultGrpcClientObservationConvention {
 
 		@Override
 		public KeyValues getLowCardinalityKeyValues(GrpcClientObservationContext context) {
 			return super.getLowCardinalityKeyValues(context).and("rpc.full_method", context.getFullMethodName());
 		}
+
+	}
+
+	/** A convention an application registers with the registry, for every gRPC client observation. */
+	static final class GlobalConventionNamingTheMethod extends ConventionNamingTheMethod
+			implements GlobalObservationConvention<GrpcClientObservationContext> {
 
 	}
 

@@ -1,6 +1,7 @@
 package io.github.grpcretry.test;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -25,6 +26,11 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -50,9 +56,13 @@ public final class EchoTestServer implements AutoCloseable {
 
 	private final ScheduledExecutorService delayedAnswers = Executors.newSingleThreadScheduledExecutor();
 
-	private EchoTestServer(Function<Request, Answer> script, Server server) {
+	// What the server runs on that grpc-java does not shut down with it.
+	private final Runnable afterClose;
+
+	private EchoTestServer(Function<Request, Answer> script, Server server, Runnable afterClose) {
 		this.script = script;
 		this.server = server;
+		this.afterClose = afterClose;
 	}
 
 	/**
@@ -72,6 +82,31 @@ public final class EchoTestServer implements AutoCloseable {
 	 */
 	public static EchoTestServer onLoopbackByRequest(Function<Request, Answer> script) {
 		return start(script, (services) -> NettyServerBuilder.forPort(0).addService(services).build());
+	}
+
+	/**
+	 * Starts a server on a Unix domain socket (Linux: Netty's epoll transport, in grpc-netty-shaded), reached as
+	 * {@code unix:<path>}.
+	 * @param socket the socket file to create
+	 * @param script the answer to the n-th request
+	 * @return the started server
+	 */
+	public static EchoTestServer onUnixDomainSocket(Path socket, IntFunction<Answer> script) {
+		EventLoopGroup events = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+		try {
+			return start((request) -> script.apply(request.number()),
+					(services) -> NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
+						.channelType(EpollServerDomainSocketChannel.class)
+						.bossEventLoopGroup(events)
+						.workerEventLoopGroup(events)
+						.addService(services)
+						.build(),
+					events::shutdownGracefully);
+		}
+		catch (RuntimeException ex) {
+			events.shutdownGracefully();
+			throw ex;
+		}
 	}
 
 	/**
@@ -105,6 +140,12 @@ public final class EchoTestServer implements AutoCloseable {
 	}
 
 	private static EchoTestServer start(Function<Request, Answer> script, ServerFactory factory) {
+		return start(script, factory, () -> {
+		});
+	}
+
+	private static EchoTestServer start(Function<Request, Answer> script, ServerFactory factory,
+			Runnable afterClose) {
 		EchoTestServer[] holder = new EchoTestServer[1];
 		ServerInterceptor keepHeaders = new ServerInterceptor() {
 			@Override
@@ -121,7 +162,7 @@ public final class EchoTestServer implements AutoCloseable {
 		catch (IOException ex) {
 			throw new IllegalStateException(ex);
 		}
-		holder[0] = new EchoTestServer(script, server);
+		holder[0] = new EchoTestServer(script, server, afterClose);
 		return holder[0];
 	}
 
@@ -166,6 +207,9 @@ public final class EchoTestServer implements AutoCloseable {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
+		}
+		finally {
+			this.afterClose.run();
 		}
 	}
 
