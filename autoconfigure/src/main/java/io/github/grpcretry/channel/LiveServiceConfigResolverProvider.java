@@ -23,9 +23,12 @@ import org.jspecify.annotations.Nullable;
  * default scheme, which grpc-java puts before an authority such as {@code localhost:50051}.
  *
  * <p>With {@code preferResolverConfig}, as for {@code service-config-lookup: true}, a config that the target's own
- * resolver publishes wins, and the live config serves when it publishes none.
+ * resolver publishes wins, and the live config serves when it publishes none. An {@code xds:} target's resolver
+ * is not wrapped: the control plane supplies the channel's whole service config.
  */
 public final class LiveServiceConfigResolverProvider extends NameResolverProvider {
+
+	private static final String XDS_SCHEME = "xds";
 
 	private final NameResolverProvider target;
 
@@ -111,7 +114,12 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 	@Override
 	public @Nullable NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
 		NameResolver resolver = this.target.newNameResolver(targetUri, args);
-		return (resolver != null) ? new LiveServiceConfigResolver(resolver, args) : null;
+		// An xds: target's resolver supplies the channel's whole service config from the control plane (its routing,
+		// its config selector, no addresses): every result passes through unchanged, or the channel has no route.
+		if (resolver == null || XDS_SCHEME.equalsIgnoreCase(targetUri.getScheme())) {
+			return resolver;
+		}
+		return new LiveServiceConfigResolver(resolver, args);
 	}
 
 	/**
