@@ -38,6 +38,9 @@ public final class ClientServiceConfig {
 	// Why a running channel cannot take a change, or null when it can.
 	private final @Nullable String unchangeable;
 
+	// Whether the target's own resolver always supplies the config in effect (xDS).
+	private final boolean resolverSupplies;
+
 	private final ServiceConfigChangeListener listener;
 
 	private final Object lock = new Object();
@@ -46,11 +49,12 @@ public final class ClientServiceConfig {
 	private volatile Snapshot snapshot;
 
 	ClientServiceConfig(String clientName, LiveServiceConfig live, ClientProperties properties,
-			@Nullable String loadBalancingPolicy, @Nullable String unchangeable, ServiceConfigChangeListener listener,
-			Clock clock) {
+			@Nullable String loadBalancingPolicy, @Nullable String unchangeable, boolean resolverSupplies,
+			ServiceConfigChangeListener listener, Clock clock) {
 		this.clientName = clientName;
 		this.live = live;
 		this.unchangeable = unchangeable;
+		this.resolverSupplies = resolverSupplies;
 		this.listener = listener;
 		this.clock = clock;
 		this.snapshot = new Snapshot(properties, live.get(), loadBalancingPolicy, false, Source.CONFIGURATION,
@@ -133,7 +137,7 @@ public final class ClientServiceConfig {
 	 */
 	public State state() {
 		Snapshot snapshot = this.snapshot;
-		boolean fromResolver = this.live.resolverSupplied();
+		boolean fromResolver = this.resolverSupplies || this.live.resolverSupplied();
 		PendingChange pending = this.live.pending() ? new PendingChange(this.live.get()) : null;
 		return new State(this.live.taken(), snapshot.loadBalancingPolicy(), snapshot.retriesOff(),
 				fromResolver ? Source.RESOLVER : snapshot.source(), snapshot.changedAt(), snapshot.pendingRestart(),

@@ -252,7 +252,9 @@ public class GrpcChannelFactory implements AutoCloseable {
 		return this.clientServiceConfigs.computeIfAbsent(clientName, (name) -> {
 			ClientProperties client = this.properties.clients().get(name);
 			return new ClientServiceConfig(name, new LiveServiceConfig(settings.serviceConfig()), client,
-					settings.loadBalancingPolicy(), unchangeable(client), serviceConfigChanges(), Clock.systemUTC());
+					settings.loadBalancingPolicy(), unchangeable(client),
+					LiveServiceConfigResolverProvider.suppliesServiceConfig(client.address()), serviceConfigChanges(),
+					Clock.systemUTC());
 		});
 	}
 

@@ -5,7 +5,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Collection;
 import java.util.List;
-import java.util.Set;
 
 import io.grpc.EquivalentAddressGroup;
 
@@ -28,8 +27,9 @@ import org.jspecify.annotations.Nullable;
  * default scheme, which grpc-java puts before an authority such as {@code localhost:50051}.
  *
  * <p>With {@code preferResolverConfig}, as for {@code service-config-lookup: true}, a config that the target's own
- * resolver publishes wins, and the live config serves when it publishes none. An {@code xds:} target's results pass
- * through unchanged: its resolver's config carries the control plane's routes, which no other config may replace.
+ * resolver publishes wins, and the live config serves when it publishes none. An {@code xds:} target's resolver is
+ * not wrapped: its results carry the control plane's whole service config (routes, a config selector, no addresses),
+ * which no other config may replace.
  *
  * <p>On grpc-java's terms: a result the target's resolver hands over from any thread ({@code Listener2.onResult})
  * reaches the channel in its synchronization context, and a config counts as taken ({@link LiveServiceConfig}) only
@@ -37,8 +37,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LiveServiceConfigResolverProvider extends NameResolverProvider {
 
-	// grpc-xds registers both.
-	private static final Set<String> XDS_SCHEMES = Set.of("xds", "google-c2p");
+	private static final String XDS_SCHEME = "xds";
 
 	private final NameResolverProvider target;
 
@@ -46,19 +45,14 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 
 	private final boolean preferResolverConfig;
 
-	// The target's resolver supplies the service config itself (xDS: its routes and config selector), which no
-	// other config may replace: its results reach grpc-java unchanged.
-	private final boolean passThrough;
-
 	private final LiveServiceConfig.Version builtWith;
 
 	private LiveServiceConfigResolverProvider(NameResolverProvider target, LiveServiceConfig serviceConfig,
-			LiveServiceConfig.Version builtWith, boolean preferResolverConfig, boolean passThrough) {
+			LiveServiceConfig.Version builtWith, boolean preferResolverConfig) {
 		this.target = target;
 		this.serviceConfig = serviceConfig;
 		this.builtWith = builtWith;
 		this.preferResolverConfig = preferResolverConfig;
-		this.passThrough = passThrough;
 	}
 
 	/**
@@ -93,18 +87,17 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 		if (provider == null) {
 			throw new IllegalArgumentException("No name resolver is registered for " + TargetCredentials.masked(target));
 		}
-		return new LiveServiceConfigResolverProvider(provider, serviceConfig, builtWith, preferResolverConfig,
-				suppliesServiceConfig(target));
+		return new LiveServiceConfigResolverProvider(provider, serviceConfig, builtWith, preferResolverConfig);
 	}
 
 	/**
 	 * Whether the resolvers of a target's scheme supply the channel's service config themselves, which a client's
 	 * configured one must never replace: xDS, whose config carries the control plane's routes.
-	 * @param target the target as handed to {@code Grpc.newChannelBuilder}
+	 * @param target the target, or a client's address
 	 * @return whether its resolver's config always wins
 	 */
 	static boolean suppliesServiceConfig(String target) {
-		return XDS_SCHEMES.contains(String.valueOf(scheme(target)));
+		return XDS_SCHEME.equalsIgnoreCase(scheme(target));
 	}
 
 	private static @Nullable String scheme(String target) {
@@ -140,7 +133,12 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 	@Override
 	public @Nullable NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
 		NameResolver resolver = this.target.newNameResolver(targetUri, args);
-		return (resolver != null) ? new LiveServiceConfigResolver(resolver, args) : null;
+		// An xds: target's resolver supplies the channel's whole service config from the control plane (its routing,
+		// its config selector, no addresses): every result passes through unchanged, or the channel has no route.
+		if (resolver == null || XDS_SCHEME.equalsIgnoreCase(targetUri.getScheme())) {
+			return resolver;
+		}
+		return new LiveServiceConfigResolver(resolver, args);
 	}
 
 	/**
@@ -246,10 +244,10 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 			}
 			LiveServiceConfigResolverProvider provider = LiveServiceConfigResolverProvider.this;
 			LiveServiceConfig.Version version = provider.serviceConfig.current();
-			boolean fromResolver = result.getServiceConfig() != null
-					&& (provider.passThrough || provider.preferResolverConfig && !version.forced());
+			boolean fromResolver = result.getServiceConfig() != null && provider.preferResolverConfig
+					&& !version.forced();
 			ResolutionResult handed = result;
-			if (!fromResolver && !provider.passThrough) {
+			if (!fromResolver) {
 				// The config the channel was built with is grpc-java's own default service config, which serves when
 				// a result has none: handing a parse of it instead would be a new throttle for the calls after the
 				// first result, while the calls waiting for that result take the default's.

@@ -43,12 +43,24 @@ public final class GrpcClientPropertiesValidator {
 
 	private final Predicate<String> sslBundleExists;
 
+	private final @Nullable String grpcJavaVersion;
+
 	/**
-	 * Creates a validator.
+	 * Creates a validator for the grpc-java this application runs.
 	 * @param sslBundleExists tells whether an SSL bundle of the given name is registered
 	 */
 	public GrpcClientPropertiesValidator(Predicate<String> sslBundleExists) {
+		this(sslBundleExists, XdsTargets.runningGrpcJavaVersion());
+	}
+
+	/**
+	 * Creates a validator for a given grpc-java.
+	 * @param sslBundleExists tells whether an SSL bundle of the given name is registered
+	 * @param grpcJavaVersion the grpc-java version the channels run on, or {@code null} when not known
+	 */
+	GrpcClientPropertiesValidator(Predicate<String> sslBundleExists, @Nullable String grpcJavaVersion) {
 		this.sslBundleExists = sslBundleExists;
+		this.grpcJavaVersion = grpcJavaVersion;
 	}
 
 	/**
@@ -61,7 +73,7 @@ public final class GrpcClientPropertiesValidator {
 		properties.clients()
 			.forEach((name, client) -> new Check(GrpcClientsProperties.CLIENTS + "." + name,
 					ServiceConfigKeys.GRPC_CLIENTS, violations)
-				.checkClient(client, this.sslBundleExists));
+				.checkClient(client, this.sslBundleExists, this.grpcJavaVersion));
 		return violations;
 	}
 
@@ -124,8 +136,12 @@ public final class GrpcClientPropertiesValidator {
 			this.violations = violations;
 		}
 
-		void checkClient(ClientProperties client, Predicate<String> sslBundleExists) {
+		void checkClient(ClientProperties client, Predicate<String> sslBundleExists,
+				@Nullable String grpcJavaVersion) {
 			checkAddress(client.address());
+			if (XdsTargets.isXds(client.address())) {
+				checkXds(client, grpcJavaVersion);
+			}
 			checkSsl(client, sslBundleExists);
 			checkServiceConfig(client.methodConfig(), client.retryThrottling());
 			positive(this.path + ".retry-buffer-size", client.retryBufferSize(),
@@ -170,6 +186,30 @@ public final class GrpcClientPropertiesValidator {
 						return;
 					}
 				}
+			}
+		}
+
+		// An xds: target's resolver supplies the whole service config, from the control plane: grpc-java never applies
+		// the channel's own there, so a policy written for it would silently not run.
+		private void checkXds(ClientProperties client, @Nullable String grpcJavaVersion) {
+			String ignored = "is set for an xds: client, whose service config the xDS control plane supplies: grpc-java"
+					+ " never applies this one, so ";
+			String fix = "configure retries in the control plane's route (its RetryPolicy), or remove ";
+			if (!client.methodConfig().isEmpty()) {
+				add(this.path + "." + this.keys.methodConfig(), null,
+						ignored + "none of its retries, hedging or timeouts would happen",
+						fix + this.keys.methodConfig());
+			}
+			if (client.retryThrottling() != null) {
+				add(this.path + "." + this.keys.retryThrottling(), null,
+						ignored + "its retries would never be throttled by it", fix + this.keys.retryThrottling());
+			}
+			if (XdsTargets.sendsRetriedRequestsEmpty(grpcJavaVersion)) {
+				add(this.path + ".address", client.address(),
+						"is an xds: target, and grpc-java " + grpcJavaVersion + " (1.83.0 and 1.83.1) sends every"
+								+ " retried request of an xds: call empty, so servers would receive empty requests"
+								+ " whenever the control plane's route retries (grpc-java issue 13010)",
+						"use grpc-java 1.84.1 or later for every io.grpc artifact (grpc-bom)");
 			}
 		}
 

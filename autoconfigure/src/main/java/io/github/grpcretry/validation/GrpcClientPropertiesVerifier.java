@@ -36,6 +36,12 @@ public final class GrpcClientPropertiesVerifier {
 	 */
 	public static void verify(GrpcClientsProperties properties, List<Violation> bindFailures, Environment environment,
 			Predicate<String> sslBundleExists) {
+		verify(properties, bindFailures, environment, new GrpcClientPropertiesValidator(sslBundleExists));
+	}
+
+	// With the validator of a given grpc-java, for the rules that depend on its version.
+	static void verify(GrpcClientsProperties properties, List<Violation> bindFailures, Environment environment,
+			GrpcClientPropertiesValidator validator) {
 		Iterable<ConfigurationPropertySource> sources = ConfigurationPropertySources.get(environment);
 		List<Violation> violations = new ArrayList<>(UnknownClientProperties.find(sources));
 		for (List<Spelling> spellings : ClientNames.of(sources).conflicts()) {
@@ -44,7 +50,7 @@ public final class GrpcClientPropertiesVerifier {
 		violations.addAll(bindFailures);
 		List<String> unbound = bindFailures.stream().map(Violation::property).toList();
 		violations.addAll(HiddenMethodConfigNames.find(properties, sources));
-		for (Violation violation : new GrpcClientPropertiesValidator(sslBundleExists).validate(properties)) {
+		for (Violation violation : validator.validate(properties)) {
 			// A value that could not be bound is missing to the rules: "is required" would say so a second time.
 			if (unbound.stream()
 				.noneMatch((property) -> property.equals(violation.property())

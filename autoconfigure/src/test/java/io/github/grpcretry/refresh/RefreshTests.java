@@ -335,6 +335,20 @@ class RefreshTests {
 	}
 
 	@Test
+	void aRefreshThatGivesAnXdsClientAMethodConfigIsRefusedAsAtStartUp(CapturedOutput output) throws IOException {
+		String address = "xds:///refresh-tests";
+		try (ConfigurableApplicationContext context = start(address)) {
+			write(address, ENTRY + "name[0].service=echo.Echo", ENTRY + "timeout=1s");
+			context.getBean(ContextRefresher.class).refresh();
+			assertThat(changes(context, "refresh", "refused")).isEqualTo(1);
+			assertThat(changes(context, "refresh", "applied")).isZero();
+			assertThat(output).contains("gRPC client 'echo': a refresh was refused whole")
+				.contains("grpc.clients.echo.method-config: is set for an xds: client, whose service config the xDS"
+						+ " control plane supplies: grpc-java never applies this one");
+		}
+	}
+
+	@Test
 	void raisingMaxAttemptsAboveTheRunningChannelsCapIsRefused(CapturedOutput output) throws IOException {
 		try (EchoTestServer server = failing(); ConfigurableApplicationContext context = start(server, 4)) {
 			failingCall(context);

@@ -8,6 +8,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
+import io.github.grpcretry.properties.FailureStatusCodeConverter;
+import io.github.grpcretry.properties.GrpcClientsProperties;
+import io.github.grpcretry.properties.ServiceConfigDurationConverter;
 import io.grpc.ManagedChannel;
 import io.github.grpcretry.test.UserProperties;
 import io.github.grpcretry.test.StartupFailures;
@@ -17,21 +20,27 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.mock.env.MockEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
+import static org.assertj.core.api.Assertions.assertThatNoException;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 import static io.github.grpcretry.test.StartupFailures.invalidProperties;
@@ -248,7 +257,13 @@ class GrpcClientPropertiesValidationTests {
 							.with(HEDGING + "non-fatal-status-code", "UNAVAILABLE"),
 						"grpc.clients.echo.method-config[0].hedging-policy.non-fatal-status-code", "UNAVAILABLE"),
 				argumentSet("a misspelt client key is reported", retrying().with(CLIENT + "adress", "localhost:50051"),
-						CLIENT + "adress", "localhost:50051"));
+						CLIENT + "adress", "localhost:50051"),
+				argumentSet("an xds: client has no method-config, which grpc-java would never apply",
+						retrying().with(CLIENT + "address", "xds:///echo"), CLIENT + "method-config", NOT_SET),
+				argumentSet("an xds: client has no retry-throttling, which grpc-java would never apply",
+						xds().with(CLIENT + "retry-throttling.max-tokens", "10")
+							.with(CLIENT + "retry-throttling.token-ratio", "0.1"),
+						CLIENT + "retry-throttling", NOT_SET));
 	}
 
 	@ParameterizedTest
@@ -303,7 +318,8 @@ class GrpcClientPropertiesValidationTests {
 						retrying().with(ENTRY + "max-request-message-bytes", "2147483647")),
 				argumentSet("shutdown-grace-period 0s", retrying().with(CLIENT + "shutdown-grace-period", "0s")),
 				argumentSet("static:// backends", retrying().with(CLIENT + "address",
-						"static://127.0.0.1:50051, 127.0.0.1:50052,[::1]:50053")));
+						"static://127.0.0.1:50051, 127.0.0.1:50052,[::1]:50053")),
+				argumentSet("an xds: client with default settings, on this grpc-java", xds()));
 	}
 
 	@Test
@@ -371,6 +387,89 @@ class GrpcClientPropertiesValidationTests {
 			assertThat(analysis.getDescription()).contains("has 8 problems,");
 			properties.forEach((property) -> assertThat(analysis.getDescription()).contains("Property: " + property));
 		});
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "1.83.0", "1.83.1" })
+	void xdsClientOnAGrpcJavaThatSendsRetriedRequestsEmptyStopsStartUpNamingTheVersionsAndTheFix(String version) {
+		InvalidGrpcClientPropertiesException failure = verifyOn(version, xds());
+		StartupFailures.assertOnlyViolation(failure, CLIENT + "address", "xds:///echo");
+		assertThat(failure.getViolations()).singleElement().satisfies((violation) -> {
+			assertThat(violation.origin()).contains("xds client");
+			assertThat(violation.problem()).contains("grpc-java " + version + " (1.83.0 and 1.83.1)")
+				.contains("retried request of an xds: call empty")
+				.contains("grpc-java issue 13010");
+			assertThat(violation.fix()).contains("grpc-java 1.84.1 or later");
+		});
+	}
+
+	@Test
+	void xdsClientOnAGrpcJavaThatSendsRetriedRequestsEmptyIsReportedWithItsOtherViolations() {
+		InvalidGrpcClientPropertiesException failure = verifyOn("1.83.1",
+				retrying().with(CLIENT + "address", "xds:///echo").with(RETRY + "max-attempts", "1"));
+		assertThat(failure.getViolations()).extracting(Violation::property)
+			.containsExactlyInAnyOrder(CLIENT + "address", CLIENT + "method-config", RETRY + "max-attempts");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "1.82.2", "1.84.0", "1.84.1" })
+	void xdsClientOnAnotherGrpcJavaStarts(String version) {
+		assertThatNoException().isThrownBy(() -> verify(version, xds()));
+	}
+
+	@Test
+	void clientOfAnotherSchemeOnAGrpcJavaThatSendsRetriedRequestsOfXdsCallsEmptyStarts() {
+		assertThatNoException().isThrownBy(() -> verify("1.83.1", retrying()));
+	}
+
+	@Test
+	void xdsClientWithAPolicyIsReportedAtOnceWithEveryOtherViolation() {
+		this.contextRunner
+			.withPropertyValues(throttled().with(CLIENT + "address", "xds:///echo")
+				.with(RETRY + "initial-backoff", "0s")
+				.pairs())
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(invalidProperties(context.getStartupFailure()).getViolations())
+					.extracting(Violation::property, Violation::problem)
+					.containsExactlyInAnyOrder(
+							tuple(CLIENT + "method-config", "is set for an xds: client, whose service config the xDS"
+									+ " control plane supplies: grpc-java never applies this one, so none of its"
+									+ " retries, hedging or timeouts would happen"),
+							tuple(CLIENT + "retry-throttling", "is set for an xds: client, whose service config the"
+									+ " xDS control plane supplies: grpc-java never applies this one, so its retries"
+									+ " would never be throttled by it"),
+							tuple(RETRY + "initial-backoff", "must be greater than 0"));
+				FailureAnalysis analysis = new InvalidGrpcClientPropertiesFailureAnalyzer()
+					.analyze(context.getStartupFailure());
+				assertThat(analysis.getAction()).contains(CLIENT + "method-config: configure retries in the control"
+						+ " plane's route (its RetryPolicy), or remove method-config")
+					.contains(CLIENT + "retry-throttling: configure retries in the control plane's route (its"
+							+ " RetryPolicy), or remove retry-throttling");
+			});
+	}
+
+	// What start-up and a refresh run (GrpcClientPropertiesVerifier), on a given grpc-java.
+	private static void verify(String grpcJavaVersion, UserProperties config) {
+		MockEnvironment environment = new MockEnvironment();
+		environment.getPropertySources().addFirst(new MapPropertySource("xds client", config.asMap()));
+		ApplicationConversionService conversion = new ApplicationConversionService();
+		conversion.addConverter(new ServiceConfigDurationConverter());
+		conversion.addConverter(new FailureStatusCodeConverter());
+		GrpcClientsProperties properties = new Binder(ConfigurationPropertySources.get(environment), null, conversion)
+			.bindOrCreate(GrpcClientsProperties.PREFIX, GrpcClientsProperties.class);
+		GrpcClientPropertiesVerifier.verify(properties, List.of(), environment,
+				new GrpcClientPropertiesValidator((bundle) -> false, grpcJavaVersion));
+	}
+
+	private static InvalidGrpcClientPropertiesException verifyOn(String grpcJavaVersion, UserProperties config) {
+		try {
+			verify(grpcJavaVersion, config);
+		}
+		catch (InvalidGrpcClientPropertiesException ex) {
+			return ex;
+		}
+		throw new AssertionError("grpc-java " + grpcJavaVersion + " started " + config.asMap());
 	}
 
 	@Test
@@ -480,6 +579,10 @@ class GrpcClientPropertiesValidationTests {
 			.with(RETRY + "max-backoff", ".01s")
 			.with(RETRY + "backoff-multiplier", "1.0")
 			.with(RETRY + "retryable-status-codes", "UNAVAILABLE");
+	}
+
+	private static UserProperties xds() {
+		return new UserProperties().with(CLIENT + "address", "xds:///echo").with(CLIENT + "negotiation-type", "plaintext");
 	}
 
 	private static UserProperties hedging() {

@@ -1,0 +1,99 @@
+package io.github.grpcretry.autoconfigure;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import io.github.grpcretry.test.EchoTestServer;
+import io.github.grpcretry.test.EchoTestServer.Answer;
+import io.github.grpcretry.test.EchoTestServer.Request;
+import io.github.grpcretry.test.Meters;
+import io.github.grpcretry.test.PerCallSummaries;
+import io.github.grpcretry.test.XdsControlPlane;
+import io.github.grpcretry.test.XdsControlPlane.RouteRetries;
+import io.github.grpcretry.test.echo.EchoGrpc;
+import io.github.grpcretry.test.echo.EchoRequest;
+import io.grpc.ManagedChannel;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A starter client whose address is {@code xds:///<name>}, against a real xDS control plane on loopback: with default
+ * settings its calls go where the control plane routes them, retried as the route's retry policy says, and every
+ * attempt is counted as for any other client.
+ */
+class XdsClientTests {
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(GrpcRetryAutoConfiguration.class))
+		.withBean(SimpleMeterRegistry.class);
+
+	@Test
+	void callsReachTheBackendTheControlPlaneNames() {
+		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.ok()))) {
+			String target = XdsControlPlane.shared().serve(XdsControlPlane.uniqueName("starter"), server.port(), null);
+			this.contextRunner.withPropertyValues(client(target)).run((context) -> {
+				for (int i = 1; i <= 3; i++) {
+					assertThat(echo(context).unaryEcho(request("hello " + i)).getMessage()).isEqualTo("hello " + i);
+				}
+				assertThat(server.requestCount()).isEqualTo(3);
+				Meters meters = meters(context);
+				assertThat(meters.attempts("client", "echo", "kind", "initial", "status", "OK")).isEqualTo(3);
+				assertThat(meters.attempts()).isEqualTo(3);
+				assertThat(meters.calls("outcome", "success_without_retry")).isEqualTo(3);
+			});
+		}
+	}
+
+	@Test
+	void routeRetryPolicyRetriesEveryRetriedRequestArrivesWholeAndEveryAttemptIsCounted() {
+		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.failAllButEvery(4))) {
+			String target = XdsControlPlane.shared()
+				.serve(XdsControlPlane.uniqueName("starter-retries"), server.port(),
+						new RouteRetries(3, Duration.ofMillis(10)));
+			this.contextRunner.withPropertyValues(client(target)).run((context) -> {
+				for (int i = 0; i < 10; i++) {
+					assertThat(echo(context).unaryEcho(request("hello " + i)).getMessage()).isEqualTo("hello " + i);
+				}
+				assertThat(server.requestCount()).isEqualTo(40);
+				assertThat(server.requests()).extracting(Request::previousAttempts)
+					.containsExactlyElementsOf(IntStream.range(0, 40).map((n) -> n % 4).boxed().toList());
+				assertThat(server.requests()).extracting(Request::message)
+					.containsExactlyElementsOf(IntStream.range(0, 40).mapToObj((n) -> "hello " + (n / 4)).toList());
+				Meters meters = meters(context);
+				assertThat(meters.attempts()).isEqualTo(server.requestCount());
+				assertThat(meters.attempts("kind", "initial", "status", "UNAVAILABLE")).isEqualTo(10);
+				assertThat(meters.attempts("kind", "retry", "status", "UNAVAILABLE")).isEqualTo(20);
+				assertThat(meters.attempts("kind", "retry", "status", "OK")).isEqualTo(10);
+				assertThat(meters.calls("outcome", "success_with_retry")).isEqualTo(10);
+				assertThat(meters.calls()).isEqualTo(10);
+				PerCallSummaries.assertMatchAttempts(context.getBean(MeterRegistry.class));
+			});
+		}
+	}
+
+	private static String[] client(String target) {
+		return new String[] { "grpc.clients.echo.address=" + target, "grpc.clients.echo.negotiation-type=plaintext" };
+	}
+
+	private static EchoGrpc.EchoBlockingStub echo(AssertableApplicationContext context) {
+		ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
+		return EchoGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+	}
+
+	private static EchoRequest request(String message) {
+		return EchoRequest.newBuilder().setMessage(message).build();
+	}
+
+	private static Meters meters(AssertableApplicationContext context) {
+		return new Meters(context.getBean(MeterRegistry.class));
+	}
+
+}
