@@ -65,7 +65,7 @@ public final class XdsControlPlane {
 
 	private static @Nullable XdsControlPlane shared;
 
-	private static final AtomicInteger names = new AtomicInteger();
+	private static final AtomicInteger NAMES = new AtomicInteger();
 
 	private final Server server;
 
@@ -120,7 +120,7 @@ public final class XdsControlPlane {
 	 * @return the name
 	 */
 	public static String uniqueName(String prefix) {
-		return prefix + "-" + names.incrementAndGet();
+		return prefix + "-" + NAMES.incrementAndGet();
 	}
 
 	/**

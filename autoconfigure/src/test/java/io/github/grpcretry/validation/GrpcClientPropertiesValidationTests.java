@@ -35,8 +35,9 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.AbstractEnvironment;
+import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
-import org.springframework.mock.env.MockEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
@@ -451,7 +452,9 @@ class GrpcClientPropertiesValidationTests {
 
 	// What start-up and a refresh run (GrpcClientPropertiesVerifier), on a given grpc-java.
 	private static void verify(String grpcJavaVersion, UserProperties config) {
-		MockEnvironment environment = new MockEnvironment();
+		// Only these properties: no system properties or environment variables.
+		ConfigurableEnvironment environment = new AbstractEnvironment() {
+		};
 		environment.getPropertySources().addFirst(new MapPropertySource("xds client", config.asMap()));
 		ApplicationConversionService conversion = new ApplicationConversionService();
 		conversion.addConverter(new ServiceConfigDurationConverter());
