@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
+import io.github.grpcretry.actuate.GrpcClientsEndpoint;
+import io.github.grpcretry.actuate.GrpcClientsView;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.EchoTestServer.Request;
@@ -18,6 +20,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -27,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A starter client whose address is {@code xds:///<name>}, against a real xDS control plane on loopback: with default
  * settings its calls go where the control plane routes them, retried as the route's retry policy says, and every
- * attempt is counted as for any other client.
+ * attempt is counted as for any other client; the endpoint names the resolver as the config's source, and the
+ * incident switch, which grpc-java would never apply there, is refused with the reason.
  */
 class XdsClientTests {
 
@@ -75,6 +79,25 @@ class XdsClientTests {
 				assertThat(meters.calls("outcome", "success_with_retry")).isEqualTo(10);
 				assertThat(meters.calls()).isEqualTo(10);
 				PerCallSummaries.assertMatchAttempts(context.getBean(MeterRegistry.class));
+			});
+		}
+	}
+
+	@Test
+	void theEndpointShowsTheResolverAsTheSourceAndTheSwitchIsRefusedWithTheReason() {
+		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.ok()))) {
+			String target = XdsControlPlane.shared().serve(XdsControlPlane.uniqueName("starter-switch"), server.port(),
+					null);
+			this.contextRunner.withPropertyValues(client(target)).run((context) -> {
+				echo(context).unaryEcho(request("hello"));
+				GrpcClientsEndpoint endpoint = new GrpcClientsEndpoint(context.getBean(GrpcClientsView.class));
+				assertThat(endpoint.client("echo").serviceConfigSource()).isEqualTo("resolver");
+
+				WebEndpointResponse<Object> response = endpoint.switchRetries("echo", "off");
+				assertThat(response.getStatus()).isEqualTo(400);
+				assertThat(response.getBody()).asString().contains("xDS control plane supplies");
+				assertThat(endpoint.client("echo").retries()).isEqualTo("configured");
+				assertThat(echo(context).unaryEcho(request("still")).getMessage()).isEqualTo("still");
 			});
 		}
 	}
