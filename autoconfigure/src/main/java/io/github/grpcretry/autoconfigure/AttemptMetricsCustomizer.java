@@ -2,6 +2,7 @@ package io.github.grpcretry.autoconfigure;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
@@ -12,7 +13,6 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.beans.factory.ObjectProvider;
 
 /**
  * Instruments every channel with {@link AttemptMetricsInterceptor}, outermost, when a {@link MeterRegistry} or an
@@ -21,15 +21,20 @@ import org.springframework.beans.factory.ObjectProvider;
  */
 final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer {
 
-	private final ObjectProvider<MeterRegistry> meterRegistry;
+	private final Supplier<@Nullable MeterRegistry> meterRegistry;
 
-	private final ObjectProvider<ObservationRegistry> observationRegistry;
+	private final Supplier<@Nullable ObservationRegistry> observationRegistry;
 
 	// One per configured client: bounded by the configuration.
 	private final Map<String, AttemptMetricsInterceptor> interceptors = new ConcurrentHashMap<>();
 
-	AttemptMetricsCustomizer(ObjectProvider<MeterRegistry> meterRegistry,
-			ObjectProvider<ObservationRegistry> observationRegistry) {
+	/**
+	 * Creates the customizer.
+	 * @param meterRegistry the registry to count in, or {@code null} for none (metrics turned off)
+	 * @param observationRegistry the registry to observe attempts in, or {@code null} for none
+	 */
+	AttemptMetricsCustomizer(Supplier<@Nullable MeterRegistry> meterRegistry,
+			Supplier<@Nullable ObservationRegistry> observationRegistry) {
 		this.meterRegistry = meterRegistry;
 		this.observationRegistry = observationRegistry;
 	}
@@ -51,8 +56,8 @@ final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer {
 	}
 
 	private @Nullable AttemptMetricsInterceptor newInterceptor(String clientName) {
-		MeterRegistry registry = this.meterRegistry.getIfUnique();
-		ObservationRegistry observations = this.observationRegistry.getIfUnique();
+		MeterRegistry registry = this.meterRegistry.get();
+		ObservationRegistry observations = this.observationRegistry.get();
 		if (registry == null && observations == null) {
 			return null;
 		}

@@ -32,7 +32,9 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -71,6 +73,15 @@ public final class GrpcRetryAutoConfiguration {
 	 * observes its calls and attempts, when an {@code ObservationRegistry} bean exists.
 	 */
 	static final String ATTEMPT_METRICS_CUSTOMIZER_BEAN_NAME = "grpcAttemptMetricsCustomizer";
+
+	/** Whether every channel's attempts and calls are counted in Micrometer, when a registry exists. */
+	static final String METRICS_ENABLED = "grpc.client.metrics.enabled";
+
+	/** Whether every channel's calls and retries are observed (traced), when an observation registry exists. */
+	static final String OBSERVATION_ENABLED = "grpc.client.observation.enabled";
+
+	/** Whether a refresh of the environment (Spring Cloud's EnvironmentChangeEvent) changes running channels. */
+	static final String REFRESH_ENABLED = "grpc.client.refresh.enabled";
 
 	@Bean
 	@ConfigurationPropertiesBinding
@@ -135,6 +146,7 @@ public final class GrpcRetryAutoConfiguration {
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(name = "org.springframework.cloud.context.environment.EnvironmentChangeEvent")
+	@ConditionalOnProperty(name = REFRESH_ENABLED, havingValue = "true", matchIfMissing = true)
 	static final class RefreshConfiguration {
 
 		@Bean
@@ -185,19 +197,26 @@ public final class GrpcRetryAutoConfiguration {
 	@ConditionalOnClass(MeterRegistry.class)
 	static final class AttemptMetricsConfiguration {
 
+		// Always there, for the endpoint's figures; it instruments nothing when metrics and observations are off.
 		@Bean(ATTEMPT_METRICS_CUSTOMIZER_BEAN_NAME)
 		@Order(Ordered.LOWEST_PRECEDENCE)
 		AttemptMetricsCustomizer grpcAttemptMetricsCustomizer(ObjectProvider<MeterRegistry> meterRegistry,
-				ObjectProvider<ObservationRegistry> observationRegistry) {
-			return new AttemptMetricsCustomizer(meterRegistry, observationRegistry);
+				ObjectProvider<ObservationRegistry> observationRegistry, Environment environment) {
+			boolean metrics = environment.getProperty(METRICS_ENABLED, Boolean.class, true);
+			boolean observations = environment.getProperty(OBSERVATION_ENABLED, Boolean.class, true);
+			return new AttemptMetricsCustomizer(metrics ? meterRegistry::getIfUnique : () -> null,
+					observations ? observationRegistry::getIfUnique : () -> null);
 		}
 
 		@Bean
+		@ConditionalOnMissingBean
+		@ConditionalOnProperty(name = METRICS_ENABLED, havingValue = "true", matchIfMissing = true)
 		ServiceConfigChangeMeters grpcServiceConfigChangeMeters(ObjectProvider<MeterRegistry> meterRegistry) {
 			return new ServiceConfigChangeMeters(meterRegistry);
 		}
 
 		@Bean
+		@ConditionalOnProperty(name = OBSERVATION_ENABLED, havingValue = "true", matchIfMissing = true)
 		CallObservationCustomizer grpcCallObservationCustomizer(ObjectProvider<ObservationRegistry> observationRegistry,
 				ObjectProvider<GrpcClientObservationConvention> convention) {
 			return new CallObservationCustomizer(observationRegistry, convention);
@@ -214,10 +233,13 @@ public final class GrpcRetryAutoConfiguration {
 	static final class ClientsViewWithFiguresConfiguration {
 
 		@Bean
+		@ConditionalOnMissingBean
 		GrpcClientsView grpcClientsView(GrpcChannelFactory channels, GrpcClientsRefresher refresher,
-				ObjectProvider<MeterRegistry> meterRegistry, AttemptMetricsCustomizer attemptMetrics) {
+				ObjectProvider<MeterRegistry> meterRegistry, AttemptMetricsCustomizer attemptMetrics,
+				Environment environment) {
+			boolean metrics = environment.getProperty(METRICS_ENABLED, Boolean.class, true);
 			// The interceptors' own totals: a step registry's meters hold one step, a composite's its first child's.
-			return new GrpcClientsView(channels, refresher, (client) -> (meterRegistry.getIfUnique() != null)
+			return new GrpcClientsView(channels, refresher, (client) -> (metrics && meterRegistry.getIfUnique() != null)
 					? ClientFigures.of(attemptMetrics.totals(client)) : null);
 		}
 
@@ -231,6 +253,7 @@ public final class GrpcRetryAutoConfiguration {
 	static final class ClientsViewConfiguration {
 
 		@Bean
+		@ConditionalOnMissingBean
 		GrpcClientsView grpcClientsView(GrpcChannelFactory channels, GrpcClientsRefresher refresher) {
 			return new GrpcClientsView(channels, refresher, (name) -> null);
 		}

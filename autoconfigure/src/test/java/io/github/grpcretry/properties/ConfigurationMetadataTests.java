@@ -43,7 +43,13 @@ class ConfigurationMetadataTests {
 		List<String> types = JsonPath.read(metadata, "$.properties[?(@.name == 'grpc.clients')].type");
 		assertThat(types).containsExactly("java.util.Map<java.lang.String,io.github.grpcretry.properties.ClientProperties>");
 		List<String> names = JsonPath.read(metadata, "$.properties[*].name");
-		assertThat(names).filteredOn((name) -> name.startsWith("grpc.")).containsExactly("grpc.clients");
+		assertThat(names).filteredOn((name) -> name.startsWith("grpc.clients")).containsExactly("grpc.clients");
+		// Beside it, only the switches that turn a feature off, each a boolean on by default.
+		assertThat(names).filteredOn((name) -> name.startsWith("grpc.") && !name.equals("grpc.clients"))
+			.containsExactlyInAnyOrder("grpc.client.metrics.enabled", "grpc.client.observation.enabled",
+					"grpc.client.refresh.enabled");
+		List<Boolean> defaults = JsonPath.read(metadata, "$.properties[?(@.name =~ /grpc\\.client\\..*/)].defaultValue");
+		assertThat(defaults).hasSize(3).containsOnly(true);
 		List<String> hints = JsonPath.read(metadata, "$.hints[*].name");
 		assertThat(hints).contains("grpc.clients.keys");
 	}
