@@ -31,9 +31,6 @@ class HedgingBehaviourTests {
 
 	private static final Duration SLOW_ANSWER = Duration.ofSeconds(2);
 
-	/** Delivery on top of the hedging delay: loopback round trips, scheduling on a busy two-core machine. */
-	private static final Duration TOLERANCE = Duration.ofMillis(300);
-
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(GrpcRetryAutoConfiguration.class))
 		.withBean(SimpleMeterRegistry.class);
@@ -59,9 +56,11 @@ class HedgingBehaviourTests {
 							.getMessage()).isEqualTo("hedged " + i);
 						latencies.add(Duration.ofNanos(System.nanoTime() - start));
 					}
+					// The hedge, sent after its 100 ms delay, answered: no call waited for the slow first attempt. (How
+					// soon after the delay is for the benchmarks: on a loaded two-core machine it took up to 0.7 s.)
 					assertThat(latencies).allSatisfy((latency) -> assertThat(latency)
 						.isGreaterThanOrEqualTo(Duration.ofMillis(100))
-						.isLessThan(Duration.ofMillis(100).plus(TOLERANCE)));
+						.isLessThan(SLOW_ANSWER.dividedBy(2)));
 					for (int i = 0; i < 3; i++) {
 						String message = "hedged " + i;
 						assertThat(server.requests()).filteredOn((request) -> request.message().equals(message))
