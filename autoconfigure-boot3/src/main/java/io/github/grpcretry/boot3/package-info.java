@@ -3,4 +3,7 @@
  * ({@code org.springframework.boot.actuate.health}) Spring Boot 4 moved to {@code spring-boot-health}; it reads the
  * same {@link io.github.grpcretry.actuate.GrpcClientsView} as Boot 4's.
  */
+@NullMarked
 package io.github.grpcretry.boot3;
+
+import org.jspecify.annotations.NullMarked;

@@ -30,16 +30,22 @@ public record ClientFigures(long calls, Map<String, Long> callsByOutcome, Map<St
 	 */
 	public static ClientFigures of(@Nullable ClientTotals totals) {
 		Map<String, Long> callsByOutcome = new LinkedHashMap<>();
+		long calls = 0;
+		long successesWithRetry = 0;
 		for (CallOutcome outcome : CallOutcome.values()) {
-			callsByOutcome.put(outcome.tagValue(), (totals != null) ? totals.calls(outcome) : 0);
+			// Each count read once, so that the share is of the very counts the figures show.
+			long count = (totals != null) ? totals.calls(outcome) : 0;
+			callsByOutcome.put(outcome.tagValue(), count);
+			calls += count;
+			if (outcome == CallOutcome.SUCCESS_WITH_RETRY) {
+				successesWithRetry = count;
+			}
 		}
 		Map<String, Long> attempts = new LinkedHashMap<>();
 		for (AttemptKind kind : AttemptKind.values()) {
 			attempts.put(kind.tagValue(), (totals != null) ? totals.attempts(kind) : 0);
 		}
-		long calls = callsByOutcome.values().stream().mapToLong(Long::longValue).sum();
-		Double share = (calls > 0)
-				? (double) callsByOutcome.get(CallOutcome.SUCCESS_WITH_RETRY.tagValue()) / calls : null;
+		Double share = (calls > 0) ? (double) successesWithRetry / calls : null;
 		return new ClientFigures(calls, Collections.unmodifiableMap(callsByOutcome),
 				Collections.unmodifiableMap(attempts), share);
 	}

@@ -92,11 +92,11 @@ public class GrpcClientsEndpoint {
 	@ReadOperation
 	public @Nullable GrpcClientDescriptor client(@Selector String name) {
 		ChannelSettings settings = this.clients.settings(name);
-		if (settings == null) {
+		ClientServiceConfig.State serviceConfig = this.clients.serviceConfig(name);
+		if (settings == null || serviceConfig == null) {
 			return null;
 		}
 		ConnectivityState state = this.clients.state(name);
-		ClientServiceConfig.State serviceConfig = this.clients.serviceConfig(name);
 		ClientServiceConfig.PendingChange pending = serviceConfig.pendingChange();
 		return new GrpcClientDescriptor(settings.target(), settings.negotiationType(), settings.sslBundle(),
 				serviceConfig.loadBalancingPolicy(), Collections.unmodifiableMap(serviceConfig.serviceConfig()),

@@ -4,4 +4,7 @@
  * {@code grpcClients} health contributor of Spring Boot 4 (Spring Boot 3.5's lives in the
  * {@code grpc-retry-spring-boot-autoconfigure-boot3} module, compiled against its health types).
  */
+@NullMarked
 package io.github.grpcretry.actuate;
+
+import org.jspecify.annotations.NullMarked;

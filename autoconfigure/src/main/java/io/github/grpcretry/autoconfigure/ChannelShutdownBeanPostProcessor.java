@@ -9,6 +9,7 @@ import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.config.DestructionAwareBeanPostProcessor;
+import org.springframework.util.Assert;
 
 /**
  * Shuts a channel bean that the {@link GrpcChannelFactory} built down when that bean is destroyed, with its client's
@@ -17,7 +18,7 @@ import org.springframework.beans.factory.config.DestructionAwareBeanPostProcesso
  */
 final class ChannelShutdownBeanPostProcessor implements DestructionAwareBeanPostProcessor, BeanFactoryAware {
 
-	private ConfigurableListableBeanFactory beanFactory;
+	private @Nullable ConfigurableListableBeanFactory beanFactory;
 
 	// Kept once seen: a bean being destroyed is no longer a singleton to look up, and the factory's destruction
 	// destroys the channel beans that depend on it.
@@ -48,9 +49,13 @@ final class ChannelShutdownBeanPostProcessor implements DestructionAwareBeanPost
 	// Looked up, never created here: a channel the factory built exists only once the factory does.
 	private @Nullable GrpcChannelFactory factory() {
 		GrpcChannelFactory factory = this.factory;
-		if (factory == null
-				&& this.beanFactory.containsSingleton(GrpcRetryAutoConfiguration.CHANNEL_FACTORY_BEAN_NAME)) {
-			factory = this.beanFactory.getBean(GrpcRetryAutoConfiguration.CHANNEL_FACTORY_BEAN_NAME,
+		if (factory != null) {
+			return factory;
+		}
+		ConfigurableListableBeanFactory beanFactory = this.beanFactory;
+		Assert.state(beanFactory != null, "No BeanFactory set");
+		if (beanFactory.containsSingleton(GrpcRetryAutoConfiguration.CHANNEL_FACTORY_BEAN_NAME)) {
+			factory = beanFactory.getBean(GrpcRetryAutoConfiguration.CHANNEL_FACTORY_BEAN_NAME,
 					GrpcChannelFactory.class);
 			this.factory = factory;
 		}

@@ -12,7 +12,6 @@ import org.springframework.beans.factory.support.AutowireCandidateQualifier;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
-import org.springframework.context.EnvironmentAware;
 import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotationMetadata;
@@ -24,14 +23,14 @@ import org.springframework.core.type.AnnotationMetadata;
  * names it found are kept in {@link RegisteredChannelClients}, which Spring AOT preserves, since AOT runs this
  * registrar once, at build time.
  */
-class GrpcChannelBeansRegistrar implements ImportBeanDefinitionRegistrar, EnvironmentAware {
+class GrpcChannelBeansRegistrar implements ImportBeanDefinitionRegistrar {
 
 	private static final String BEAN_NAME_SUFFIX = "ManagedChannel";
 
-	private Environment environment;
+	private final Environment environment;
 
-	@Override
-	public void setEnvironment(Environment environment) {
+	// Spring hands an import registrar its environment through its constructor.
+	GrpcChannelBeansRegistrar(Environment environment) {
 		this.environment = environment;
 	}
 

@@ -38,6 +38,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.NoSuchSslBundleException;
+import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -112,8 +114,12 @@ public final class GrpcRetryAutoConfiguration {
 		SslBundles bundles = sslBundles.getIfAvailable();
 		GrpcClientPropertiesVerifier.verify(properties, binding.bindFailures(), environment,
 				(name) -> bundles != null && bundles.getBundleNames().contains(name));
+		// A client names only a bundle the verifier found: start-up failed on any other.
+		Function<String, SslBundle> bundleNamed = (bundles != null) ? bundles::getBundle : (name) -> {
+			throw new NoSuchSslBundleException(name, "no SSL bundles are configured");
+		};
 		InnermostChannelCustomizer first = innermost.getIfAvailable();
-		GrpcChannelFactory factory = new GrpcChannelFactory(properties, (name) -> bundles.getBundle(name),
+		GrpcChannelFactory factory = new GrpcChannelFactory(properties, bundleNamed,
 				(first != null) ? first::customize : null, customizers.orderedStream().toList(),
 				serviceConfigCustomizers.orderedStream().toList(), customizerNames(beanFactory));
 		List<ServiceConfigChangeListener> changeListeners = serviceConfigChanges.orderedStream().toList();

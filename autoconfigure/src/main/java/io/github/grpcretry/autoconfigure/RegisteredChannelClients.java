@@ -10,12 +10,14 @@ import io.github.grpcretry.properties.ClientNames.Spelling;
 import io.github.grpcretry.properties.GrpcClientsProperties;
 import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
 import io.github.grpcretry.validation.Violation;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.aot.AotDetector;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.Environment;
+import org.springframework.util.Assert;
 
 /**
  * The clients that {@link GrpcChannelBeansRegistrar} registered channel beans for. Spring AOT runs the registrar when
@@ -31,7 +33,7 @@ final class RegisteredChannelClients implements EnvironmentAware, InitializingBe
 
 	private final Set<String> names;
 
-	private Environment environment;
+	private @Nullable Environment environment;
 
 	RegisteredChannelClients(List<String> names) {
 		this.names = new LinkedHashSet<>(names);
@@ -46,6 +48,7 @@ final class RegisteredChannelClients implements EnvironmentAware, InitializingBe
 	public void afterPropertiesSet() {
 		// Otherwise the registrar has just read the clients from this very environment.
 		if (AotDetector.useGeneratedArtifacts()) {
+			Assert.state(this.environment != null, "No Environment set");
 			verify(ClientNames.of(ConfigurationPropertySources.get(this.environment)));
 		}
 	}

@@ -4,4 +4,7 @@
  * {@code ObservationRegistry} exists. Channels that Spring gRPC or Spring Boot 4.1's
  * own client build are the {@code io.github.grpcretry.springgrpc} package's.
  */
+@NullMarked
 package io.github.grpcretry.autoconfigure;
+
+import org.jspecify.annotations.NullMarked;

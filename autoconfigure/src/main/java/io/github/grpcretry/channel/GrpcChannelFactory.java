@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -127,8 +128,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 	public ManagedChannel createChannel(String clientName) {
 		ClientProperties client = this.properties.clients().get(clientName);
 		if (client == null) {
-			throw new IllegalArgumentException("No gRPC client named '" + clientName + "' under "
-					+ GrpcClientsProperties.CLIENTS + "; the clients are " + this.properties.clients().keySet());
+			throw unknownClient(clientName);
 		}
 		BuiltChannel built = this.channels.get(clientName);
 		if (built != null && !built.channel().isShutdown()) {
@@ -139,7 +139,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 	}
 
 	private BuiltChannel build(String clientName, ClientProperties client) {
-		ChannelSettings settings = settings(clientName);
+		ChannelSettings settings = settings(clientName, client);
 		ClientServiceConfig clientServiceConfig = clientServiceConfig(clientName);
 		LiveServiceConfig serviceConfig = clientServiceConfig.live();
 		// What the config is as the channel is built: its default service config, until the config changes.
@@ -184,9 +184,14 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 * @throws InvalidChannelCustomizationException if a service-config customizer's amendment is refused
 	 * @throws IllegalStateException if the amended config needs more attempts than the running channel's cap, or
 	 * grpc-java refuses it
+	 * @throws IllegalArgumentException for a name that is not a configured client
 	 */
 	public Configured configuredFor(String clientName, ClientProperties client) {
-		String builtPolicy = settings(clientName).loadBalancingPolicy();
+		ChannelSettings built = settings(clientName);
+		if (built == null) {
+			throw unknownClient(clientName);
+		}
+		String builtPolicy = built.loadBalancingPolicy();
 		String policy = isInProcess(client) ? null : client.loadBalancingPolicy().policyName();
 		Map<String, Object> configured = ServiceConfigMapper.toServiceConfig(client);
 		// The channel's default policy is the one it was built with; another one travels in the service config.
@@ -244,18 +249,21 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 * @throws IllegalArgumentException for a name that is not a configured client
 	 */
 	public ClientServiceConfig clientServiceConfig(String clientName) {
-		ChannelSettings settings = settings(clientName);
-		if (settings == null) {
-			throw new IllegalArgumentException("No gRPC client named '" + clientName + "' under "
-					+ GrpcClientsProperties.CLIENTS + "; the clients are " + this.properties.clients().keySet());
+		ClientProperties client = this.properties.clients().get(clientName);
+		if (client == null) {
+			throw unknownClient(clientName);
 		}
-		return this.clientServiceConfigs.computeIfAbsent(clientName, (name) -> {
-			ClientProperties client = this.properties.clients().get(name);
-			return new ClientServiceConfig(name, new LiveServiceConfig(settings.serviceConfig()), client,
-					settings.loadBalancingPolicy(), unchangeable(client),
-					LiveServiceConfigResolverProvider.suppliesServiceConfig(client.address()), serviceConfigChanges(),
-					Clock.systemUTC());
-		});
+		ChannelSettings settings = settings(clientName, client);
+		return this.clientServiceConfigs.computeIfAbsent(clientName,
+				(name) -> new ClientServiceConfig(name, new LiveServiceConfig(settings.serviceConfig()), client,
+						settings.loadBalancingPolicy(), unchangeable(client),
+						LiveServiceConfigResolverProvider.suppliesServiceConfig(address(client)),
+						serviceConfigChanges(), Clock.systemUTC()));
+	}
+
+	private IllegalArgumentException unknownClient(String clientName) {
+		return new IllegalArgumentException("No gRPC client named '" + clientName + "' under "
+				+ GrpcClientsProperties.CLIENTS + "; the clients are " + this.properties.clients().keySet());
 	}
 
 	/**
@@ -321,9 +329,10 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 */
 	public @Nullable ChannelSettings settings(String clientName) {
 		ClientProperties client = this.properties.clients().get(clientName);
-		if (client == null) {
-			return null;
-		}
+		return (client != null) ? settings(clientName, client) : null;
+	}
+
+	private ChannelSettings settings(String clientName, ClientProperties client) {
 		return this.settings.computeIfAbsent(clientName, (name) -> describe(name, client));
 	}
 
@@ -352,7 +361,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 		// An in-process address is a single direct address, for which grpc-java forbids a load-balancing policy.
 		String loadBalancingPolicy = isInProcess(client) ? null : client.loadBalancingPolicy().policyName();
 		Map<String, Object> serviceConfig = amend(clientName, client, ServiceConfigMapper.toServiceConfig(client));
-		return new ChannelSettings(client.address(), negotiationType, sslBundle, loadBalancingPolicy, serviceConfig);
+		return new ChannelSettings(address(client), negotiationType, sslBundle, loadBalancingPolicy, serviceConfig);
 	}
 
 	// What the channel's resolver will hand grpc-java, parsed by grpc-java first, so that nothing it would refuse
@@ -387,7 +396,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 	// the given registry: the channel's own, which hands grpc-java the live service config.
 	private ManagedChannelBuilder<?> newBuilder(ClientProperties client,
 			Function<String, NameResolverRegistry> resolvers) {
-		String address = client.address();
+		String address = address(client);
 		if (isInProcess(client)) {
 			return InProcessChannels.forName(address.substring(IN_PROCESS_PREFIX.length()));
 		}
@@ -402,8 +411,8 @@ public class GrpcChannelFactory implements AutoCloseable {
 					+ " running channel takes a new service config; its retries change with its configuration and a"
 					+ " restart";
 		}
-		if (LiveServiceConfigResolverProvider.suppliesServiceConfig(client.address())) {
-			return "resolves " + TargetCredentials.masked(client.address()) + ", whose xDS control plane supplies"
+		if (LiveServiceConfigResolverProvider.suppliesServiceConfig(address(client))) {
+			return "resolves " + TargetCredentials.masked(address(client)) + ", whose xDS control plane supplies"
 					+ " its service config (its routes and their retry policies), which grpc-java applies alone:"
 					+ " change its retries in the control plane";
 		}
@@ -411,7 +420,12 @@ public class GrpcChannelFactory implements AutoCloseable {
 	}
 
 	private static boolean isInProcess(ClientProperties client) {
-		return IN_PROCESS_PRESENT && client.address().startsWith(IN_PROCESS_PREFIX);
+		return IN_PROCESS_PRESENT && address(client).startsWith(IN_PROCESS_PREFIX);
+	}
+
+	// Every client here has one: validation fails start-up, and refuses a refresh, for a client without it.
+	private static String address(ClientProperties client) {
+		return Objects.requireNonNull(client.address(), "a gRPC client's address, which validation requires");
 	}
 
 	private ChannelCredentials credentials(ClientProperties client) {

@@ -15,6 +15,7 @@ import io.grpc.NameResolver;
 import io.grpc.NameResolverProvider;
 import io.grpc.Status;
 import io.grpc.StatusOr;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves {@code static://host1:port1,host2:port2} to a fixed set of backends, one address group each, so that a
@@ -97,7 +98,7 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
 	}
 
 	@Override
-	public NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
+	public @Nullable NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
 		if (!SCHEME.equals(targetUri.getScheme())) {
 			return null;
 		}

@@ -13,6 +13,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Counts every attempt of every call of a channel in Micrometer: initial attempts, retries, hedges and transparent
@@ -63,7 +64,7 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 	private final Map<String, MethodMeters> methods = new ConcurrentHashMap<>();
 
 	// Created on first use, not to show an "other" method that no call had.
-	private volatile MethodMeters otherMethods;
+	private volatile @Nullable MethodMeters otherMethods;
 
 	/**
 	 * Creates an interceptor for one client.
@@ -120,7 +121,8 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 		return this.totals;
 	}
 
-	private MethodMeters methodMeters(MethodDescriptor<?, ?> method) {
+	// Null when the meters could not be registered.
+	private @Nullable MethodMeters methodMeters(MethodDescriptor<?, ?> method) {
 		try {
 			if (!method.isSampledToLocalTracing()) {
 				MethodMeters meters = this.otherMethods;

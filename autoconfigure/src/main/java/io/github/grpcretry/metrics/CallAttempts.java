@@ -8,6 +8,7 @@ import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.micrometer.observation.Observation;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Follows the attempts of one call from creation to end, and records the call once, when it has closed and its last
@@ -62,16 +63,16 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 	private volatile int state;
 
 	// Written by the close before it sets CALL_CLOSED, which publishes them to whichever thread records.
-	private Status status;
+	private @Nullable Status status;
 
 	private long durationNanos;
 
 	// Guarded by this; set once DETAILED is.
-	private Detail detail;
+	private @Nullable Detail detail;
 
 	// Null unless the call is observed. Written by the call's start, before it starts the first attempt; grpc-java
 	// creates every attempt's tracer after that, on the start's thread or after handing work to another thread.
-	private AttemptObservations observations;
+	private @Nullable AttemptObservations observations;
 
 	CallAttempts(MethodMeters meters) {
 		this.meters = meters;
@@ -133,7 +134,7 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 			// Read under the lock, so that the wait it ends began no later.
 			now = this.meters.clock.monotonicTime();
 			this.durationNanos = now - this.startNanos;
-			this.detail.waitEnds(now);
+			detail().waitEnds(now);
 			after = changeState(0, CALL_CLOSED);
 		}
 		recordIfDone(after);
@@ -217,10 +218,14 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 	}
 
 	private void record(int state) {
+		Status status = this.status;
+		if (status == null) {
+			// Never: a recorded state has CALL_CLOSED, which the close sets after writing the status.
+			throw new IllegalStateException("call recorded before it closed");
+		}
 		if ((state & DETAILED) == 0) {
 			// At most one attempt, and it did not fail: no retry, hedge or wait to record.
-			this.meters.recordCall(CallOutcome.of(this.status.isOk(), false), this.status.getCode(),
-					this.durationNanos);
+			this.meters.recordCall(CallOutcome.of(status.isOk(), false), status.getCode(), this.durationNanos);
 			this.meters.retryDelay.record(0, TimeUnit.NANOSECONDS);
 			return;
 		}
@@ -229,15 +234,15 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		int transparentRetries;
 		long retryDelayNanos;
 		synchronized (this) {
-			retries = this.detail.retries;
-			hedges = this.detail.hedges;
-			transparentRetries = this.detail.transparentRetries;
-			retryDelayNanos = this.detail.retryDelayNanos;
+			Detail detail = detail();
+			retries = detail.retries;
+			hedges = detail.hedges;
+			transparentRetries = detail.transparentRetries;
+			retryDelayNanos = detail.retryDelayNanos;
 		}
 		int initial = ((state & INITIAL_MADE) != 0) ? 1 : 0;
 		boolean retried = initial + retries + hedges > 1;
-		this.meters.recordCall(CallOutcome.of(this.status.isOk(), retried), this.status.getCode(),
-				this.durationNanos);
+		this.meters.recordCall(CallOutcome.of(status.isOk(), retried), status.getCode(), this.durationNanos);
 		// gRFC A96: a call that made none records none, rather than a 0.
 		if (retries > 0) {
 			this.meters.retries.record(retries);
@@ -270,6 +275,7 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		}
 	}
 
+	// Under the lock. Created by the change that sets DETAILED, so found by every later one.
 	private Detail detail() {
 		if (this.detail == null) {
 			this.detail = new Detail();
@@ -399,8 +405,8 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 
 		private final AttemptObservations observations;
 
-		// Written before the progress that says MADE, read after it.
-		private Observation observation;
+		// Written before the progress that says MADE, read after it; null if the observation failed to start.
+		private @Nullable Observation observation;
 
 		ObservedAttemptTracer(AttemptKind kind, int previousAttempts, AttemptObservations observations) {
 			super(kind);

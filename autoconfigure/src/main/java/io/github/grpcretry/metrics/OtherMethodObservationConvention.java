@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationContext;
 import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationConvention;
 import io.micrometer.core.instrument.binder.grpc.GrpcObservationDocumentation.LowCardinalityKeyNames;
 import io.micrometer.observation.Observation;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The convention of the call observations of methods built at run time: another convention's, with {@code other} in
@@ -32,12 +33,12 @@ final class OtherMethodObservationConvention implements GrpcClientObservationCon
 	}
 
 	@Override
-	public String getName() {
+	public @Nullable String getName() {
 		return this.delegate.getName();
 	}
 
 	@Override
-	public String getContextualName(GrpcClientObservationContext context) {
+	public @Nullable String getContextualName(GrpcClientObservationContext context) {
 		return this.delegate.getContextualName(context);
 	}
 

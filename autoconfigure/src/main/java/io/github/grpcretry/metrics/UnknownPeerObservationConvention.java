@@ -4,6 +4,7 @@ import io.micrometer.common.KeyValues;
 import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationContext;
 import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationConvention;
 import io.micrometer.observation.Observation;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The convention of the call observations of a channel whose authority names no host, such as a {@code unix:}
@@ -28,12 +29,12 @@ final class UnknownPeerObservationConvention implements GrpcClientObservationCon
 	}
 
 	@Override
-	public String getName() {
+	public @Nullable String getName() {
 		return this.delegate.getName();
 	}
 
 	@Override
-	public String getContextualName(GrpcClientObservationContext context) {
+	public @Nullable String getContextualName(GrpcClientObservationContext context) {
 		return this.delegate.getContextualName(withPeerName(context));
 	}
 

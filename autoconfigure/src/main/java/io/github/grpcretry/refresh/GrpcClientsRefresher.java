@@ -183,11 +183,11 @@ public final class GrpcClientsRefresher {
 		if (seen && !explicit) {
 			return Examined.NOTHING;
 		}
-		if (candidate == null && violations.isEmpty()) {
-			return new Examined(serviceConfig.requireRestart(null, List.of(client), source)::complete, null);
-		}
 		if (!violations.isEmpty()) {
 			return refuse(name, serviceConfig.refuse(candidate, source), source, violations);
+		}
+		if (candidate == null) {
+			return new Examined(serviceConfig.requireRestart(null, List.of(client), source)::complete, null);
 		}
 		List<String> restart = RestartProperties.changed(client, builtWith, candidate);
 		List<String> live = RestartProperties.liveChanged(client, serviceConfig.configuredProperties(), candidate);

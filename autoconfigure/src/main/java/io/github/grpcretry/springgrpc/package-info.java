@@ -5,4 +5,7 @@
  * rules and handed to grpc-java exactly. Each auto-configuration here names the others' types as strings, so that an
  * application without them loads none.
  */
+@NullMarked
 package io.github.grpcretry.springgrpc;
+
+import org.jspecify.annotations.NullMarked;

@@ -182,7 +182,8 @@ public final class GrpcClientPropertiesValidator {
 						StaticNameResolverProvider.backend(backend);
 					}
 					catch (IllegalArgumentException ex) {
-						add(property, address, ex.getMessage(), "list the backends as static://host1:port1,host2:port2");
+						add(property, address, String.valueOf(ex.getMessage()),
+								"list the backends as static://host1:port1,host2:port2");
 						return;
 					}
 				}
@@ -299,11 +300,11 @@ public final class GrpcClientPropertiesValidator {
 
 		private void checkRetryPolicy(String policy, RetryPolicyProperties retry) {
 			maxAttempts(policy + ".max-attempts", retry.maxAttempts(), "retry");
-			Duration initialBackoff = retry.initialBackoff();
-			Duration maxBackoff = retry.maxBackoff();
-			boolean initialValid = backoff(policy + ".initial-backoff", initialBackoff, "such as .1s or 100ms");
-			boolean maxValid = backoff(policy + ".max-backoff", maxBackoff, "such as 1s, at least initial-backoff");
-			if (initialValid && maxValid && maxBackoff.compareTo(initialBackoff) < 0) {
+			Duration initialBackoff = validBackoff(policy + ".initial-backoff", retry.initialBackoff(),
+					"such as .1s or 100ms");
+			Duration maxBackoff = validBackoff(policy + ".max-backoff", retry.maxBackoff(),
+					"such as 1s, at least initial-backoff");
+			if (initialBackoff != null && maxBackoff != null && maxBackoff.compareTo(initialBackoff) < 0) {
 				add(policy + ".max-backoff", maxBackoff,
 						"is shorter than initial-backoff (" + initialBackoff + "), which grpc-java waits before"
 								+ " the first retry all the same (0.8 to 1.2 times it), so it would not bound"
@@ -325,12 +326,15 @@ public final class GrpcClientPropertiesValidator {
 			}
 		}
 
-		private boolean backoff(String property, @Nullable Duration backoff, String example) {
+		// The backoff if it is valid, else null (and a violation).
+		private @Nullable Duration validBackoff(String property, @Nullable Duration backoff, String example) {
 			if (backoff == null) {
 				add(property, null, REQUIRED, "set it, " + example);
-				return false;
+				return null;
 			}
-			return positive(property, backoff, example) && heldByGrpcJava(property, backoff, "set it, " + example);
+			boolean valid = positive(property, backoff, example)
+					&& heldByGrpcJava(property, backoff, "set it, " + example);
+			return valid ? backoff : null;
 		}
 
 		private void checkHedgingPolicy(String policy, HedgingPolicyProperties hedging) {

@@ -72,7 +72,7 @@ public final class UnknownClientProperties {
 				iterable.stream().filter(CLIENTS::isAncestorOf).forEach((name) -> {
 					UnknownKey key = unknownKey(name);
 					if (key != null) {
-						unknown.putIfAbsent(name, violation(iterable.getConfigurationProperty(name), key));
+						unknown.putIfAbsent(name, violation(name, iterable.getConfigurationProperty(name), key));
 					}
 				});
 			}
@@ -80,14 +80,16 @@ public final class UnknownClientProperties {
 		return List.copyOf(unknown.values());
 	}
 
-	private static Violation violation(ConfigurationProperty property, UnknownKey key) {
+	// The property is null where the source lists a name it then has no value for.
+	private static Violation violation(ConfigurationPropertyName name, @Nullable ConfigurationProperty property,
+			UnknownKey key) {
 		if (key.owner() == RetryPolicyProperties.class && PER_ATTEMPT_RECV_TIMEOUT_KEYS.contains(key.uniform())) {
-			String entry = property.getName().getParent().getParent().toString();
-			return Violation.writtenIn(property.getName().toString(), property,
+			String entry = name.getParent().getParent().toString();
+			return Violation.writtenIn(name.toString(), property,
 					UnenforcedSettings.PER_ATTEMPT_RECV_TIMEOUT_PROBLEM,
 					UnenforcedSettings.perAttemptRecvTimeoutFix(entry + ".timeout"));
 		}
-		return Violation.writtenIn(property.getName().toString(), property,
+		return Violation.writtenIn(name.toString(), property,
 				"is not a property of a gRPC client, so it would be ignored",
 				"check the spelling of '" + key.key() + "'; the keys there are " + keys(key.owner()));
 	}

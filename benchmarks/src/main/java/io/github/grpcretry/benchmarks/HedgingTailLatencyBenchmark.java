@@ -10,6 +10,7 @@ import io.github.grpcretry.benchmarks.echo.EchoGrpc;
 import io.github.grpcretry.benchmarks.echo.EchoRequest;
 import io.github.grpcretry.benchmarks.echo.EchoResponse;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -79,7 +80,8 @@ public class HedgingTailLatencyBenchmark {
 	// The client this run calls: each benchmark method runs in a trial of its own, and calls the client of its name.
 	private String client;
 
-	private Counts atMeasurementStart;
+	// Null until the first measurement iteration.
+	private @Nullable Counts atMeasurementStart;
 
 	@Setup(Level.Trial)
 	public void start(BenchmarkParams benchmark) {
@@ -116,13 +118,11 @@ public class HedgingTailLatencyBenchmark {
 
 	@TearDown(Level.Trial)
 	public void stop() throws InterruptedException {
-		Counts measured = counts().minus(this.atMeasurementStart);
-		System.err.printf("%nclient '%s', measurement iterations: %d calls; %d attempts counted by the starter "
-				+ "(%.4f per call); the server saw %d calls start (%.4f per call) and handled %d requests "
-				+ "(%.4f per call)%n", this.client, measured.calls(), measured.attempts(),
-				(double) measured.attempts() / measured.calls(), measured.streamsStarted(),
-				(double) measured.streamsStarted() / measured.calls(), measured.requests(),
-				(double) measured.requests() / measured.calls());
+		Counts start = this.atMeasurementStart;
+		// None for a run without measurement iterations (-i 0).
+		if (start != null) {
+			printMeasured(counts().minus(start));
+		}
 		System.err.println("grpc.client.attempts of the whole run, warm-up included:");
 		this.registry.find("grpc.client.attempts")
 			.tag("client", this.client)
@@ -131,6 +131,15 @@ public class HedgingTailLatencyBenchmark {
 					counter.getId().getTag("status"), counter.count()));
 		this.starterChannels.close();
 		this.backend.close();
+	}
+
+	private void printMeasured(Counts measured) {
+		System.err.printf("%nclient '%s', measurement iterations: %d calls; %d attempts counted by the starter "
+				+ "(%.4f per call); the server saw %d calls start (%.4f per call) and handled %d requests "
+				+ "(%.4f per call)%n", this.client, measured.calls(), measured.attempts(),
+				(double) measured.attempts() / measured.calls(), measured.streamsStarted(),
+				(double) measured.streamsStarted() / measured.calls(), measured.requests(),
+				(double) measured.requests() / measured.calls());
 	}
 
 	private Counts counts() {

@@ -17,6 +17,7 @@ import io.micrometer.tracing.brave.bridge.BraveTracer;
 import io.micrometer.tracing.handler.DefaultTracingObservationHandler;
 import io.micrometer.tracing.handler.PropagatingReceiverTracingObservationHandler;
 import io.micrometer.tracing.handler.PropagatingSenderTracingObservationHandler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Micrometer Tracing over Brave, every trace sampled, wired into an {@link ObservationRegistry} as Spring Boot wires
@@ -32,7 +33,7 @@ public final class InMemoryTracing implements AutoCloseable {
 	private final AtomicLong finishedSpans = new AtomicLong();
 
 	// Kept, so that the JIT cannot drop the span's recording as unused.
-	private volatile MutableSpan lastSpan;
+	private volatile @Nullable MutableSpan lastSpan;
 
 	public InMemoryTracing() {
 		this.tracing = Tracing.newBuilder()

@@ -101,13 +101,22 @@ public final class InterleavedRounds {
 				+ ")\n| variant | calls/s | bytes/call |");
 		baselines.forEach((baseline) -> table.append(" × ").append(baseline).append(" |"));
 		for (String variant : variants) {
-			double[] score = scores.get(variant);
+			double[] score = score(scores, variant);
 			table.append(String.format(Locale.ROOT, "%n| `%s` | %,.0f | %,.0f |", variant, score[0], score[1]));
 			for (String baseline : baselines) {
-				table.append(String.format(Locale.ROOT, " %.3f |", score[0] / scores.get(baseline)[0]));
+				table.append(String.format(Locale.ROOT, " %.3f |", score[0] / score(scores, baseline)[0]));
 			}
 		}
 		System.out.println(table);
+	}
+
+	// Every round measures every variant and baseline.
+	private static double[] score(Map<String, double[]> scores, String benchmark) {
+		double[] score = scores.get(benchmark);
+		if (score == null) {
+			throw new IllegalStateException("no score of " + benchmark + " in the round");
+		}
+		return score;
 	}
 
 	private static void printMedians(List<String> variants, List<String> baselines,
@@ -119,7 +128,7 @@ public final class InterleavedRounds {
 			table.append("\n| `").append(variant).append("` |");
 			for (String baseline : baselines) {
 				double[] ratios = results.stream()
-					.mapToDouble((scores) -> scores.get(variant)[0] / scores.get(baseline)[0])
+					.mapToDouble((scores) -> score(scores, variant)[0] / score(scores, baseline)[0])
 					.toArray();
 				StringBuilder each = new StringBuilder();
 				for (double ratio : ratios) {

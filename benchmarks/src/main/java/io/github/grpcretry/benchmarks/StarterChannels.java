@@ -9,6 +9,7 @@ import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.env.OriginTrackedMapPropertySource;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
@@ -33,7 +34,8 @@ public final class StarterChannels implements AutoCloseable {
 	 * @param inProcess whether to give in-process channels a direct executor, as the plain channels get
 	 * @return the started context
 	 */
-	public static StarterChannels start(Map<String, Object> properties, MeterRegistry registry, boolean inProcess) {
+	public static StarterChannels start(Map<String, Object> properties, @Nullable MeterRegistry registry,
+			boolean inProcess) {
 		return start(properties, registry, null, inProcess);
 	}
 
@@ -45,8 +47,8 @@ public final class StarterChannels implements AutoCloseable {
 	 * @param inProcess whether to give in-process channels a direct executor, as the plain channels get
 	 * @return the started context
 	 */
-	public static StarterChannels start(Map<String, Object> properties, MeterRegistry registry,
-			ObservationRegistry observationRegistry, boolean inProcess) {
+	public static StarterChannels start(Map<String, Object> properties, @Nullable MeterRegistry registry,
+			@Nullable ObservationRegistry observationRegistry, boolean inProcess) {
 		AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
 		// Immutable, as Spring Boot loads application.yml; a mutable source is re-read by the binder at every lookup.
 		context.getEnvironment()

@@ -19,6 +19,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.SmartLifecycle;
 
@@ -38,7 +39,8 @@ class FailingEchoServer extends EchoGrpc.EchoImplBase implements SmartLifecycle 
 
 	private final AtomicInteger requests = new AtomicInteger();
 
-	private volatile Server server;
+	// Null while stopped.
+	private volatile @Nullable Server server;
 
 	FailingEchoServer(SampleProperties properties) {
 		this.properties = properties;
