@@ -17,7 +17,9 @@ import io.github.grpcretry.channel.GrpcChannelFactory;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
+import io.github.grpcretry.test.GrpcJavaUnderTest;
 import io.github.grpcretry.test.Meters;
+import io.github.grpcretry.test.StartupFailures;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.github.grpcretry.validation.Violation;
@@ -49,6 +51,7 @@ import org.springframework.core.env.MapPropertySource;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
@@ -337,6 +340,14 @@ class RefreshTests {
 	@Test
 	void aRefreshThatGivesAnXdsClientAMethodConfigIsRefusedAsAtStartUp(CapturedOutput output) throws IOException {
 		String address = "xds:///refresh-tests";
+		if (GrpcJavaUnderTest.sendsRetriedXdsRequestsEmpty()) {
+			// grpc-java 1.83.0 and 1.83.1 (profile grpc-java-1.83): the xds: client never starts, so nothing refreshes
+			assertThatException().isThrownBy(() -> start(address))
+				.satisfies((ex) -> assertThat(StartupFailures.invalidProperties(ex).getViolations())
+					.extracting(Violation::property)
+					.containsExactly("grpc.clients.echo.address"));
+			return;
+		}
 		try (ConfigurableApplicationContext context = start(address)) {
 			write(address, ENTRY + "name[0].service=echo.Echo", ENTRY + "timeout=1s");
 			context.getBean(ContextRefresher.class).refresh();

@@ -12,6 +12,7 @@ import io.github.grpcretry.properties.FailureStatusCodeConverter;
 import io.github.grpcretry.properties.GrpcClientsProperties;
 import io.github.grpcretry.properties.ServiceConfigDurationConverter;
 import io.grpc.ManagedChannel;
+import io.github.grpcretry.test.GrpcJavaUnderTest;
 import io.github.grpcretry.test.UserProperties;
 import io.github.grpcretry.test.StartupFailures;
 import org.junit.jupiter.api.Test;
@@ -258,13 +259,7 @@ class GrpcClientPropertiesValidationTests {
 							.with(HEDGING + "non-fatal-status-code", "UNAVAILABLE"),
 						"grpc.clients.echo.method-config[0].hedging-policy.non-fatal-status-code", "UNAVAILABLE"),
 				argumentSet("a misspelt client key is reported", retrying().with(CLIENT + "adress", "localhost:50051"),
-						CLIENT + "adress", "localhost:50051"),
-				argumentSet("an xds: client has no method-config, which grpc-java would never apply",
-						retrying().with(CLIENT + "address", "xds:///echo"), CLIENT + "method-config", NOT_SET),
-				argumentSet("an xds: client has no retry-throttling, which grpc-java would never apply",
-						xds().with(CLIENT + "retry-throttling.max-tokens", "10")
-							.with(CLIENT + "retry-throttling.token-ratio", "0.1"),
-						CLIENT + "retry-throttling", NOT_SET));
+						CLIENT + "adress", "localhost:50051"));
 	}
 
 	@ParameterizedTest
@@ -319,8 +314,7 @@ class GrpcClientPropertiesValidationTests {
 						retrying().with(ENTRY + "max-request-message-bytes", "2147483647")),
 				argumentSet("shutdown-grace-period 0s", retrying().with(CLIENT + "shutdown-grace-period", "0s")),
 				argumentSet("static:// backends", retrying().with(CLIENT + "address",
-						"static://127.0.0.1:50051, 127.0.0.1:50052,[::1]:50053")),
-				argumentSet("an xds: client with default settings, on this grpc-java", xds()));
+						"static://127.0.0.1:50051, 127.0.0.1:50052,[::1]:50053")));
 	}
 
 	@Test
@@ -390,6 +384,47 @@ class GrpcClientPropertiesValidationTests {
 		});
 	}
 
+	@Test
+	void xdsClientWithDefaultSettingsStartsButOn1830And1831() {
+		this.contextRunner.withPropertyValues(xds().pairs()).run((context) -> {
+			if (GrpcJavaUnderTest.sendsRetriedXdsRequestsEmpty()) {
+				// grpc-java 1.83.0 and 1.83.1 (profile grpc-java-1.83) send its retried requests empty
+				assertThat(context).hasFailed();
+				StartupFailures.assertOnlyViolation(context.getStartupFailure(), CLIENT + "address", "xds:///echo");
+			}
+			else {
+				assertThat(context).hasNotFailed().hasBean("echoManagedChannel");
+			}
+		});
+	}
+
+	static Stream<Arguments> xdsSettingsGrpcJavaNeverApplies() {
+		return Stream.of(
+				argumentSet("an xds: client has no method-config",
+						retrying().with(CLIENT + "address", "xds:///echo"), CLIENT + "method-config"),
+				argumentSet("an xds: client has no retry-throttling",
+						xds().with(CLIENT + "retry-throttling.max-tokens", "10")
+							.with(CLIENT + "retry-throttling.token-ratio", "0.1"),
+						CLIENT + "retry-throttling"));
+	}
+
+	@ParameterizedTest
+	@MethodSource("xdsSettingsGrpcJavaNeverApplies")
+	void xdsSettingGrpcJavaWouldNeverApplyStopsStartUp(UserProperties config, String property) {
+		this.contextRunner.withPropertyValues(config.pairs()).run((context) -> {
+			assertThat(context).hasFailed();
+			if (GrpcJavaUnderTest.sendsRetriedXdsRequestsEmpty()) {
+				// grpc-java 1.83.0 and 1.83.1 (profile grpc-java-1.83): the address is refused too
+				assertThat(invalidProperties(context.getStartupFailure()).getViolations())
+					.extracting(Violation::property, Violation::value)
+					.containsExactlyInAnyOrder(tuple(property, NOT_SET), tuple(CLIENT + "address", "xds:///echo"));
+			}
+			else {
+				StartupFailures.assertOnlyViolation(context.getStartupFailure(), property, NOT_SET);
+			}
+		});
+	}
+
 	@ParameterizedTest
 	@ValueSource(strings = { "1.83.0", "1.83.1" })
 	void xdsClientOnAGrpcJavaThatSendsRetriedRequestsEmptyStopsStartUpNamingTheVersionsAndTheFix(String version) {
@@ -431,7 +466,12 @@ class GrpcClientPropertiesValidationTests {
 				.pairs())
 			.run((context) -> {
 				assertThat(context).hasFailed();
-				assertThat(invalidProperties(context.getStartupFailure()).getViolations())
+				List<Violation> violations = invalidProperties(context.getStartupFailure()).getViolations();
+				// The address too on grpc-java 1.83.0 and 1.83.1 (profile grpc-java-1.83), and there only
+				assertThat(violations).extracting(Violation::property)
+					.filteredOn((property) -> property.equals(CLIENT + "address"))
+					.hasSize(GrpcJavaUnderTest.sendsRetriedXdsRequestsEmpty() ? 1 : 0);
+				assertThat(violations).filteredOn((violation) -> !violation.property().equals(CLIENT + "address"))
 					.extracting(Violation::property, Violation::problem)
 					.containsExactlyInAnyOrder(
 							tuple(CLIENT + "method-config", "is set for an xds: client, whose service config the xDS"

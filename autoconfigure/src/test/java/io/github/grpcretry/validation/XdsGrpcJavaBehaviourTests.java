@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.EchoTestServer.Request;
+import io.github.grpcretry.test.GrpcJavaUnderTest;
 import io.github.grpcretry.test.XdsControlPlane;
 import io.github.grpcretry.test.XdsControlPlane.RouteRetries;
 import io.github.grpcretry.test.echo.EchoGrpc;
@@ -25,8 +26,9 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * What grpc-java itself does with an {@code xds:} target, which the starter's rules for xds: clients rest on: the
- * control plane's route decides retries, a channel's own service config is not applied, and on this grpc-java a
- * retried request reaches the server whole (grpc-java issue 13010 sent it empty on 1.83.0 and 1.83.1).
+ * control plane's route decides retries, a channel's own service config is not applied, and a retried request reaches
+ * the server whole, but on grpc-java 1.83.0 and 1.83.1, which send it empty (grpc-java issue 13010): checked on the
+ * grpc-java under test ({@link GrpcJavaUnderTest}).
  */
 class XdsGrpcJavaBehaviourTests {
 
@@ -48,16 +50,19 @@ class XdsGrpcJavaBehaviourTests {
 	}
 
 	@Test
-	void routeRetryPolicyRetriesAndEveryRetriedRequestArrivesWhole() {
+	void routeRetryPolicyRetriesAndEveryRetriedRequestArrivesWholeButOn1830And1831() {
+		// On grpc-java 1.83.0 and 1.83.1 (profile grpc-java-1.83) each retry sends an empty request, and the server's
+		// echo of the last one is the reply: why the starter refuses xds: clients there.
+		String retried = GrpcJavaUnderTest.sendsRetriedXdsRequestsEmpty() ? "" : "hello 1";
 		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.failAllButEvery(4))) {
 			String target = XdsControlPlane.shared()
 				.serve(XdsControlPlane.uniqueName("route-retries"), server.port(), THREE_RETRIES);
 			ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
 			try {
-				assertThat(echo(channel).unaryEcho(request("hello 1")).getMessage()).isEqualTo("hello 1");
+				assertThat(echo(channel).unaryEcho(request("hello 1")).getMessage()).isEqualTo(retried);
 				assertThat(server.requests()).extracting(Request::previousAttempts).containsExactly(0, 1, 2, 3);
 				assertThat(server.requests()).extracting(Request::message)
-					.containsExactly("hello 1", "hello 1", "hello 1", "hello 1");
+					.containsExactly("hello 1", retried, retried, retried);
 			}
 			finally {
 				shutdown(channel);
@@ -91,6 +96,15 @@ class XdsGrpcJavaBehaviourTests {
 				shutdown(channel);
 			}
 		}
+	}
+
+	@Test
+	void theStartersRuleRefusesXdsClientsExactlyOnTheGrpcJavaThatSendsRetriedRequestsEmpty() {
+		// The test above shows what the grpc-java under test does; the rule must read that grpc-java and agree.
+		String running = XdsTargets.runningGrpcJavaVersion();
+		assertThat(running).isEqualTo(GrpcJavaUnderTest.version());
+		assertThat(XdsTargets.sendsRetriedRequestsEmpty(running))
+			.isEqualTo(GrpcJavaUnderTest.sendsRetriedXdsRequestsEmpty());
 	}
 
 	private static EchoGrpc.EchoBlockingStub echo(ManagedChannel channel) {
