@@ -1,7 +1,7 @@
 package io.github.grpcretry.springgrpc;
 
-import io.github.grpcretry.channel.GrpcChannelFactory;
-import io.github.grpcretry.serviceconfig.ServiceConfigMapper;
+import io.github.grpcretry.internal.channel.GrpcChannelFactory;
+import io.github.grpcretry.internal.serviceconfig.ServiceConfigMapper;
 import io.grpc.ManagedChannelBuilder;
 
 import org.springframework.boot.grpc.client.autoconfigure.GrpcClientProperties;

@@ -3,10 +3,11 @@ package io.github.grpcretry.test;
 import java.util.regex.Pattern;
 
 import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
-import io.github.grpcretry.validation.InvalidGrpcClientPropertiesFailureAnalyzer;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.core.io.support.SpringFactoriesLoader;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,6 +34,23 @@ public final class StartupFailures {
 	}
 
 	/**
+	 * What Spring Boot's failure report says of a start-up failure: the analysis of the first failure analyzer
+	 * registered in {@code META-INF/spring.factories} that knows the failure, as Spring Boot finds it.
+	 * @param failure the start-up failure
+	 * @return the analysis
+	 */
+	public static FailureAnalysis analysis(Throwable failure) {
+		for (FailureAnalyzer analyzer : SpringFactoriesLoader.forDefaultResourceLocation(
+				StartupFailures.class.getClassLoader()).load(FailureAnalyzer.class)) {
+			FailureAnalysis analysis = analyzer.analyze(failure);
+			if (analysis != null) {
+				return analysis;
+			}
+		}
+		throw new AssertionError("No failure analyzer knows the start-up failure", failure);
+	}
+
+	/**
 	 * Asserts that start-up failed on exactly one property, and that the failure report names it, its value and how
 	 * to fix it.
 	 * @param failure the start-up failure
@@ -43,8 +61,7 @@ public final class StartupFailures {
 		assertThat(invalidProperties(failure).getViolations()).singleElement()
 			.satisfies((violation) -> assertThat(violation.property()).isEqualTo(property))
 			.satisfies((violation) -> assertThat(violation.value()).isEqualTo(value));
-		FailureAnalysis analysis = new InvalidGrpcClientPropertiesFailureAnalyzer().analyze(failure);
-		assertThat(analysis).isNotNull();
+		FailureAnalysis analysis = analysis(failure);
 		assertThat(analysis.getDescription()).contains("has 1 problem, so no channel was built")
 			.containsPattern(Pattern.quote("Property: " + property) + "\\s+Value:\\s+"
 					+ Pattern.quote((value != null) ? "\"" + value + "\"" : "(not set)"));
