@@ -1,6 +1,6 @@
 package io.github.grpcretry.springgrpc;
 
-import io.github.grpcretry.internal.channel.GrpcChannelFactory;
+import io.github.grpcretry.internal.serviceconfig.AttemptCaps;
 import io.github.grpcretry.internal.serviceconfig.ServiceConfigMapper;
 import io.grpc.ManagedChannelBuilder;
 
@@ -27,7 +27,7 @@ final class AttemptCapsChannelBuilderCustomizer<T extends ManagedChannelBuilder<
 	public void customize(String target, T builder) {
 		ServiceConfig serviceConfig = SpringBootServiceConfigs.forTarget(this.properties, target);
 		if (serviceConfig != null) {
-			GrpcChannelFactory.raiseAttemptCaps(builder,
+			AttemptCaps.raise(builder,
 					ServiceConfigMapper.largestMaxAttempts(SpringBootServiceConfigs.methodConfigs(serviceConfig)));
 		}
 	}

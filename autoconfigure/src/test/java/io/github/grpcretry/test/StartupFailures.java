@@ -1,5 +1,6 @@
 package io.github.grpcretry.test;
 
+import java.util.List;
 import java.util.regex.Pattern;
 
 import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
@@ -8,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.core.io.support.SpringFactoriesLoader;
+import org.springframework.core.io.support.SpringFactoriesLoader.FailureHandler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,13 +37,22 @@ public final class StartupFailures {
 
 	/**
 	 * What Spring Boot's failure report says of a start-up failure: the analysis of the first failure analyzer
-	 * registered in {@code META-INF/spring.factories} that knows the failure, as Spring Boot finds it.
+	 * of the starter registered in {@code META-INF/spring.factories} that knows the failure, found there as
+	 * Spring Boot finds it.
 	 * @param failure the start-up failure
 	 * @return the analysis
 	 */
 	public static FailureAnalysis analysis(Throwable failure) {
-		for (FailureAnalyzer analyzer : SpringFactoriesLoader.forDefaultResourceLocation(
-				StartupFailures.class.getClassLoader()).load(FailureAnalyzer.class)) {
+		// Spring Boot's own analyzers take constructor arguments that only its failure report hands them: the
+		// starter's take none, and are the ones asked here.
+		List<FailureAnalyzer> analyzers = SpringFactoriesLoader
+			.forDefaultResourceLocation(StartupFailures.class.getClassLoader())
+			.load(FailureAnalyzer.class, null, FailureHandler.handleMessage((message, ex) -> {
+			}));
+		for (FailureAnalyzer analyzer : analyzers) {
+			if (!analyzer.getClass().getName().startsWith("io.github.grpcretry.")) {
+				continue;
+			}
 			FailureAnalysis analysis = analyzer.analyze(failure);
 			if (analysis != null) {
 				return analysis;

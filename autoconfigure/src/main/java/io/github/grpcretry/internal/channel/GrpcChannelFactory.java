@@ -6,41 +6,33 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.TrustManager;
 
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.channel.RetryServiceConfigCustomizer;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
+import io.github.grpcretry.internal.serviceconfig.AttemptCaps;
 import io.github.grpcretry.internal.serviceconfig.ServiceConfigMapper;
+import io.github.grpcretry.internal.serviceconfig.ServiceConfigPipeline;
 import io.github.grpcretry.properties.ClientProperties;
 import io.github.grpcretry.properties.GrpcClientsProperties;
 import io.github.grpcretry.properties.NegotiationType;
-import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.NameResolverRegistry;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.inprocess.InProcessChannelBuilder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.ssl.SslBundle;
-import org.springframework.util.ClassUtils;
-import org.springframework.util.StringUtils;
-import org.springframework.util.unit.DataSize;
 
 /**
- * Builds the channel of each configured client from its (validated) properties, one live channel per client, and
- * shuts channels down: {@code shutdown()}, wait up to the client's grace period, then {@code shutdownNow()}; one
+ * Builds the channel of each configured client from its (validated) properties, one live channel per client, keeps
+ * track of what it built, and shuts channels down. The transport and its credentials come from
+ * {@link ClientTransports}, the service config from the {@link ServiceConfigPipeline} that every change takes too.
+ * Shutting down: {@code shutdown()}, wait up to the client's grace period, then {@code shutdownNow()}; one
  * channel when its bean is destroyed ({@link #shutdown(ManagedChannel)}), and what is left when the factory is
  * closed. A channel built once the factory is closed is shut down at once.
  */
@@ -48,23 +40,15 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(GrpcChannelFactory.class);
 
-	private static final String IN_PROCESS_PREFIX = "in-process:";
-
-	private static final boolean IN_PROCESS_PRESENT = ClassUtils
-		.isPresent("io.grpc.inprocess.InProcessChannelBuilder", GrpcChannelFactory.class.getClassLoader());
-
-	/** grpc-java's own cap on attempts, which a larger {@code max-attempts} must raise. */
-	private static final int GRPC_DEFAULT_MAX_ATTEMPTS = 5;
-
 	private final GrpcClientsProperties properties;
 
-	private final Function<String, SslBundle> sslBundles;
+	private final ClientTransports transports;
+
+	private final ServiceConfigPipeline pipeline;
 
 	private final @Nullable RetryChannelBuilderCustomizer innermost;
 
 	private final List<RetryChannelBuilderCustomizer> customizers;
-
-	private final List<RetryServiceConfigCustomizer> serviceConfigCustomizers;
 
 	// Names a customizer in a start-up failure: its bean name and class in a Spring context.
 	private final Function<Object, String> customizerNames;
@@ -112,10 +96,10 @@ public class GrpcChannelFactory implements AutoCloseable {
 			@Nullable RetryChannelBuilderCustomizer innermost, List<RetryChannelBuilderCustomizer> customizers,
 			List<RetryServiceConfigCustomizer> serviceConfigCustomizers, Function<Object, String> customizerNames) {
 		this.properties = properties;
-		this.sslBundles = sslBundles;
+		this.transports = new ClientTransports(sslBundles);
+		this.pipeline = new ServiceConfigPipeline(this.transports, serviceConfigCustomizers, customizerNames);
 		this.innermost = innermost;
 		this.customizers = List.copyOf(customizers);
-		this.serviceConfigCustomizers = List.copyOf(serviceConfigCustomizers);
 		this.customizerNames = customizerNames;
 		// Each client's service config from the start, so that it says it has been in effect since then.
 		properties.clients().keySet().forEach(this::clientServiceConfig);
@@ -128,10 +112,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 * @return the channel, shut down when this factory is closed, or already shut down if it has been
 	 */
 	public ManagedChannel createChannel(String clientName) {
-		ClientProperties client = this.properties.clients().get(clientName);
-		if (client == null) {
-			throw unknownClient(clientName);
-		}
+		ClientProperties client = client(clientName);
 		BuiltChannel built = this.channels.get(clientName);
 		if (built != null && !built.channel().isShutdown()) {
 			return built.channel();
@@ -146,10 +127,12 @@ public class GrpcChannelFactory implements AutoCloseable {
 		LiveServiceConfig serviceConfig = clientServiceConfig.live();
 		// What the config is as the channel is built: its default service config, until the config changes.
 		LiveServiceConfig.Version builtWith = serviceConfig.current();
-		ManagedChannelBuilder<?> builder = newBuilder(client, (target) -> LiveServiceConfigResolverProvider
+		ManagedChannelBuilder<?> builder = this.transports.newBuilder(client, (target) -> LiveServiceConfigResolverProvider
 			.registryFor(target, serviceConfig, builtWith, client.serviceConfigLookup()));
-		applyLoadBalancingPolicy(settings, builder);
-		applyChannelSettings(client, builder);
+		if (settings.loadBalancingPolicy() != null) {
+			builder.defaultLoadBalancingPolicy(settings.loadBalancingPolicy());
+		}
+		ClientTransports.applyChannelSettings(client, builder);
 		if (this.innermost != null) {
 			this.innermost.customize(clientName, builder);
 		}
@@ -164,8 +147,8 @@ public class GrpcChannelFactory implements AutoCloseable {
 			customizer.customize(clientName, guarded);
 		}
 		applyServiceConfig(client, builtWith.serviceConfig(), builder);
-		int retryAttemptsCap = attemptsCap(guarded.retryAttemptsCap(), largestMaxAttempts);
-		int hedgedAttemptsCap = attemptsCap(guarded.hedgedAttemptsCap(), largestMaxAttempts);
+		int retryAttemptsCap = AttemptCaps.of(guarded.retryAttemptsCap(), largestMaxAttempts);
+		int hedgedAttemptsCap = AttemptCaps.of(guarded.hedgedAttemptsCap(), largestMaxAttempts);
 		builder.maxRetryAttempts(retryAttemptsCap);
 		builder.maxHedgedAttempts(hedgedAttemptsCap);
 		ManagedChannel channel = builder.build();
@@ -175,11 +158,9 @@ public class GrpcChannelFactory implements AutoCloseable {
 	}
 
 	/**
-	 * The service config a client's re-bound properties make for its running channel: their method configs and retry
-	 * throttling, amended by the service-config customizers as at start-up, with their load-balancing policy; checked
-	 * against the running channel's attempt cap and parsed by grpc-java. The caller has validated the properties by
-	 * the start-up rules, and checked that every other property is as the channel was built with
-	 * ({@link #builtWith(String)}).
+	 * The service config a client's re-bound properties make for its running channel, through the
+	 * {@link ServiceConfigPipeline} its start-up config came through, against the policy and attempt cap the channel
+	 * was built with.
 	 * @param clientName the client's key under {@code grpc.clients}
 	 * @param client the client's new properties
 	 * @return the service config and load-balancing policy, for {@link ClientServiceConfig#configure}
@@ -188,38 +169,9 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 * grpc-java refuses it
 	 * @throws IllegalArgumentException for a name that is not a configured client
 	 */
-	public Configured configuredFor(String clientName, ClientProperties client) {
-		ChannelSettings built = settings(clientName);
-		if (built == null) {
-			throw unknownClient(clientName);
-		}
-		String builtPolicy = built.loadBalancingPolicy();
-		String policy = isInProcess(client) ? null : client.loadBalancingPolicy().policyName();
-		Map<String, Object> configured = ServiceConfigMapper.toServiceConfig(client);
-		// The channel's default policy is the one it was built with; another one travels in the service config.
-		if (policy != null && !policy.equals(builtPolicy)) {
-			configured.put("loadBalancingConfig", List.of(Map.of(policy, Map.of())));
-		}
-		Map<String, Object> serviceConfig = amend(clientName, client, configured);
-		int cap = attemptCap(clientName);
-		int largest = ServiceConfigMapper.largestMaxAttempts(serviceConfig);
-		if (cap > 0 && largest > cap) {
-			throw new IllegalStateException("the new service config has a maxAttempts of " + largest + ", above the"
-					+ " running channel's cap of " + cap + " attempts, set when it was built; grpc-java would lower it"
-					+ " to " + cap + " without a word. Keep every max-attempts at most " + cap + ", or restart the"
-					+ " application to raise the cap");
-		}
-		parse(client, serviceConfig);
-		return new Configured(serviceConfig, policy);
-	}
-
-	/**
-	 * A service config made for a running channel.
-	 *
-	 * @param serviceConfig the config, as grpc-java takes it
-	 * @param loadBalancingPolicy its load-balancing policy; {@code null} for an in-process address
-	 */
-	public record Configured(Map<String, Object> serviceConfig, @Nullable String loadBalancingPolicy) {
+	public ServiceConfigPipeline.Configured configuredFor(String clientName, ClientProperties client) {
+		ChannelSettings built = settings(clientName, client(clientName));
+		return this.pipeline.forRunningChannel(clientName, client, built.loadBalancingPolicy(), attemptCap(clientName));
 	}
 
 	/**
@@ -251,21 +203,22 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 * @throws IllegalArgumentException for a name that is not a configured client
 	 */
 	public ClientServiceConfig clientServiceConfig(String clientName) {
-		ClientProperties client = this.properties.clients().get(clientName);
-		if (client == null) {
-			throw unknownClient(clientName);
-		}
+		ClientProperties client = client(clientName);
 		ChannelSettings settings = settings(clientName, client);
 		return this.clientServiceConfigs.computeIfAbsent(clientName,
 				(name) -> new ClientServiceConfig(name, new LiveServiceConfig(settings.serviceConfig()), client,
 						settings.loadBalancingPolicy(), unchangeable(client),
-						LiveServiceConfigResolverProvider.suppliesServiceConfig(address(client)),
+						ClientAddress.isXds(ClientAddress.of(client)),
 						serviceConfigChanges(), Clock.systemUTC()));
 	}
 
-	private IllegalArgumentException unknownClient(String clientName) {
-		return new IllegalArgumentException("No gRPC client named '" + clientName + "' under "
-				+ GrpcClientsProperties.CLIENTS + "; the clients are " + this.properties.clients().keySet());
+	private ClientProperties client(String clientName) {
+		ClientProperties client = this.properties.clients().get(clientName);
+		if (client == null) {
+			throw new IllegalArgumentException("No gRPC client named '" + clientName + "' under "
+					+ GrpcClientsProperties.CLIENTS + "; the clients are " + this.properties.clients().keySet());
+		}
+		return client;
 	}
 
 	/**
@@ -360,95 +313,23 @@ public class GrpcChannelFactory implements AutoCloseable {
 	private ChannelSettings describe(String clientName, ClientProperties client) {
 		String negotiationType = client.negotiationType().name().toLowerCase(Locale.ROOT);
 		String sslBundle = (client.negotiationType() == NegotiationType.TLS) ? client.ssl().bundle() : null;
-		// An in-process address is a single direct address, for which grpc-java forbids a load-balancing policy.
-		String loadBalancingPolicy = isInProcess(client) ? null : client.loadBalancingPolicy().policyName();
-		Map<String, Object> serviceConfig = amend(clientName, client, ServiceConfigMapper.toServiceConfig(client));
-		return new ChannelSettings(address(client), negotiationType, sslBundle, loadBalancingPolicy, serviceConfig);
-	}
-
-	// What the channel's resolver will hand grpc-java, parsed by grpc-java first, so that nothing it would refuse
-	// reaches a running channel (which would keep its old config, or fail its calls).
-	private void parse(ClientProperties client, Map<String, ?> serviceConfig) {
-		try {
-			probe(client, serviceConfig).defaultServiceConfig(serviceConfig).build().shutdownNow();
-		}
-		catch (IllegalArgumentException | ClassCastException ex) {
-			String reason = String.valueOf(ex.getMessage()).lines().findFirst().orElse("");
-			throw new IllegalStateException("grpc-java refuses the new service config (" + reason + "): "
-					+ serviceConfig, ex);
-		}
-	}
-
-	// The service-config customizers' amendments, each parsed by grpc-java on a probe of the client's transport.
-	private Map<String, Object> amend(String clientName, ClientProperties client, Map<String, Object> serviceConfig) {
-		return ServiceConfigAmendments.amend(clientName, serviceConfig, this.serviceConfigCustomizers,
-				this.customizerNames, (amended) -> probe(client, amended));
-	}
-
-	// A builder of the client's transport on which grpc-java parses a service config: retry enabled, its attempt caps
-	// raised to the config's largest maxAttempts, and grpc-java's own resolvers; it connects only if used.
-	private ManagedChannelBuilder<?> probe(ClientProperties client, Map<String, ?> serviceConfig) {
-		ManagedChannelBuilder<?> probe = newBuilder(client, (target) -> NameResolverRegistry.getDefaultRegistry())
-			.enableRetry();
-		raiseAttemptCaps(probe, ServiceConfigMapper.largestMaxAttempts(serviceConfig));
-		return probe;
-	}
-
-	// Every channel but an in-process one (a direct address, which has no name resolver) resolves its target with
-	// the given registry: the channel's own, which hands grpc-java the live service config.
-	private ManagedChannelBuilder<?> newBuilder(ClientProperties client,
-			Function<String, NameResolverRegistry> resolvers) {
-		String address = address(client);
-		if (isInProcess(client)) {
-			return InProcessChannels.forName(address.substring(IN_PROCESS_PREFIX.length()));
-		}
-		String target = StaticNameResolverProvider.target(address);
-		return Grpc.newChannelBuilder(target, credentials(client), resolvers.apply(target));
+		return new ChannelSettings(ClientAddress.of(client), negotiationType, sslBundle,
+				this.transports.loadBalancingPolicy(client), this.pipeline.serviceConfig(clientName, client));
 	}
 
 	// Why a running channel of the client cannot take a new service config, or null when it can.
 	private static @Nullable String unchangeable(ClientProperties client) {
-		if (isInProcess(client)) {
+		if (ClientAddress.isInProcess(client)) {
 			return "has an in-process address, a direct address without a name resolver, through which alone a"
 					+ " running channel takes a new service config; its retries change with its configuration and a"
 					+ " restart";
 		}
-		if (LiveServiceConfigResolverProvider.suppliesServiceConfig(address(client))) {
-			return "resolves " + TargetCredentials.masked(address(client)) + ", whose xDS control plane supplies"
+		if (ClientAddress.isXds(ClientAddress.of(client))) {
+			return "resolves " + TargetCredentials.masked(ClientAddress.of(client)) + ", whose xDS control plane supplies"
 					+ " its service config (its routes and their retry policies), which grpc-java applies alone:"
 					+ " change its retries in the control plane";
 		}
 		return null;
-	}
-
-	private static boolean isInProcess(ClientProperties client) {
-		return IN_PROCESS_PRESENT && address(client).startsWith(IN_PROCESS_PREFIX);
-	}
-
-	// Every client here has one: validation fails start-up, and refuses a refresh, for a client without it.
-	private static String address(ClientProperties client) {
-		return Objects.requireNonNull(client.address(), "a gRPC client's address, which validation requires");
-	}
-
-	private ChannelCredentials credentials(ClientProperties client) {
-		if (client.negotiationType() == NegotiationType.PLAINTEXT) {
-			return InsecureChannelCredentials.create();
-		}
-		String bundleName = client.ssl().bundle();
-		if (bundleName == null) {
-			return TlsChannelCredentials.create();
-		}
-		SslBundle bundle = this.sslBundles.apply(bundleName);
-		TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
-		TrustManager[] trustManagers = bundle.getManagers().getTrustManagers();
-		if (trustManagers != null && trustManagers.length > 0) {
-			tls.trustManager(trustManagers);
-		}
-		KeyManager[] keyManagers = bundle.getManagers().getKeyManagers();
-		if (keyManagers != null && keyManagers.length > 0) {
-			tls.keyManager(keyManagers);
-		}
-		return tls.build();
 	}
 
 	private static void applyServiceConfig(ClientProperties client, Map<String, ?> serviceConfig,
@@ -456,72 +337,12 @@ public class GrpcChannelFactory implements AutoCloseable {
 		builder.enableRetry();
 		// Elsewhere the starter's resolver decides whether the target's own service config wins, and grpc-java must
 		// look the resolver's config up to take the live one.
-		if (!client.serviceConfigLookup() && isInProcess(client)) {
+		if (!client.serviceConfigLookup() && ClientAddress.isInProcess(client)) {
 			builder.disableServiceConfigLookUp();
 		}
 		if (!serviceConfig.isEmpty()) {
 			builder.defaultServiceConfig(serviceConfig);
 		}
-	}
-
-	private static void applyLoadBalancingPolicy(ChannelSettings settings, ManagedChannelBuilder<?> builder) {
-		if (settings.loadBalancingPolicy() != null) {
-			builder.defaultLoadBalancingPolicy(settings.loadBalancingPolicy());
-		}
-	}
-
-	// A cap a customizer asked for (never below the largest max-attempts), else grpc-java's own, raised if need be.
-	private static int attemptsCap(int customized, int largestMaxAttempts) {
-		return (customized > 0) ? customized : Math.max(largestMaxAttempts, GRPC_DEFAULT_MAX_ATTEMPTS);
-	}
-
-	/**
-	 * Raises a builder's caps on retry and hedging attempts to the largest configured {@code max-attempts} when that
-	 * is above grpc-java's own cap of 5, to which grpc-java would otherwise lower every policy without a word.
-	 * @param builder the channel's builder
-	 * @param largestMaxAttempts the largest {@code max-attempts} of the channel's policies
-	 */
-	public static void raiseAttemptCaps(ManagedChannelBuilder<?> builder, int largestMaxAttempts) {
-		if (largestMaxAttempts > GRPC_DEFAULT_MAX_ATTEMPTS) {
-			builder.maxRetryAttempts(largestMaxAttempts);
-			builder.maxHedgedAttempts(largestMaxAttempts);
-		}
-	}
-
-	// Plain ifs, not PropertyMapper, whose binary shape differs between the Spring Boot versions this jar runs on.
-	private static void applyChannelSettings(ClientProperties client, ManagedChannelBuilder<?> builder) {
-		if (client.retryBufferSize() != null) {
-			builder.retryBufferSize(client.retryBufferSize().toBytes());
-		}
-		if (client.perRpcBufferLimit() != null) {
-			builder.perRpcBufferLimit(client.perRpcBufferLimit().toBytes());
-		}
-		ClientProperties.KeepAlive keepAlive = client.keepAlive();
-		if (keepAlive.time() != null) {
-			builder.keepAliveTime(keepAlive.time().toNanos(), TimeUnit.NANOSECONDS);
-		}
-		if (keepAlive.timeout() != null) {
-			builder.keepAliveTimeout(keepAlive.timeout().toNanos(), TimeUnit.NANOSECONDS);
-		}
-		if (keepAlive.withoutCalls()) {
-			builder.keepAliveWithoutCalls(true);
-		}
-		if (client.idleTimeout() != null) {
-			builder.idleTimeout(client.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
-		}
-		if (client.maxInboundMessageSize() != null) {
-			builder.maxInboundMessageSize(intBytes(client.maxInboundMessageSize()));
-		}
-		if (client.maxInboundMetadataSize() != null) {
-			builder.maxInboundMetadataSize(intBytes(client.maxInboundMetadataSize()));
-		}
-		if (StringUtils.hasText(client.userAgent())) {
-			builder.userAgent(client.userAgent());
-		}
-	}
-
-	private static int intBytes(DataSize size) {
-		return Math.toIntExact(size.toBytes());
 	}
 
 	/**
@@ -587,18 +408,6 @@ public class GrpcChannelFactory implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			return false;
 		}
-	}
-
-	/**
-	 * Keeps grpc-inprocess, an optional dependency, out of the factory's own bytecode, so that the factory loads
-	 * without it.
-	 */
-	private static final class InProcessChannels {
-
-		static ManagedChannelBuilder<?> forName(String name) {
-			return InProcessChannelBuilder.forName(name);
-		}
-
 	}
 
 	private record BuiltChannel(String clientName, ManagedChannel channel, Duration gracePeriod, int attemptCap) {

@@ -2,7 +2,6 @@ package io.github.grpcretry.internal.channel;
 
 import java.net.SocketAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.Collection;
 import java.util.List;
 
@@ -35,8 +34,6 @@ import org.jspecify.annotations.Nullable;
  * when the channel accepted a result carrying it from a resolver it runs: one with addresses, answered with OK.
  */
 public final class LiveServiceConfigResolverProvider extends NameResolverProvider {
-
-	private static final String XDS_SCHEME = "xds";
 
 	private final NameResolverProvider target;
 
@@ -76,7 +73,7 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 			LiveServiceConfig.Version builtWith, boolean preferResolverConfig) {
 		NameResolverRegistry registry = NameResolverRegistry.getDefaultRegistry();
 		NameResolverProvider provider = null;
-		String scheme = scheme(target);
+		String scheme = ClientAddress.scheme(target);
 		if (scheme != null) {
 			provider = registry.getProviderForScheme(scheme);
 		}
@@ -87,26 +84,6 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 			throw new IllegalArgumentException("No name resolver is registered for " + TargetCredentials.masked(target));
 		}
 		return new LiveServiceConfigResolverProvider(provider, serviceConfig, builtWith, preferResolverConfig);
-	}
-
-	/**
-	 * Whether the resolvers of a target's scheme supply the channel's service config themselves, which a client's
-	 * configured one must never replace: xDS, whose config carries the control plane's routes.
-	 * @param target the target, or a client's address
-	 * @return whether its resolver's config always wins
-	 */
-	static boolean suppliesServiceConfig(String target) {
-		return XDS_SCHEME.equalsIgnoreCase(scheme(target));
-	}
-
-	private static @Nullable String scheme(String target) {
-		try {
-			return new URI(target).getScheme();
-		}
-		catch (URISyntaxException ex) {
-			// An authority such as 127.0.0.1:50051: grpc-java puts the default scheme before it.
-			return null;
-		}
 	}
 
 	@Override
@@ -134,7 +111,7 @@ public final class LiveServiceConfigResolverProvider extends NameResolverProvide
 		NameResolver resolver = this.target.newNameResolver(targetUri, args);
 		// An xds: target's resolver supplies the channel's whole service config from the control plane (its routing,
 		// its config selector, no addresses): every result passes through unchanged, or the channel has no route.
-		if (resolver == null || XDS_SCHEME.equalsIgnoreCase(targetUri.getScheme())) {
+		if (resolver == null || ClientAddress.isXds(targetUri.toString())) {
 			return resolver;
 		}
 		return new LiveServiceConfigResolver(resolver, args);

@@ -17,6 +17,7 @@ import io.github.grpcretry.channel.ServiceConfigChangeListener.Result;
 import io.github.grpcretry.channel.ServiceConfigChangeListener.Source;
 import io.github.grpcretry.internal.channel.ClientServiceConfig;
 import io.github.grpcretry.internal.channel.GrpcChannelFactory;
+import io.github.grpcretry.internal.serviceconfig.ServiceConfigPipeline;
 import io.github.grpcretry.internal.validation.GrpcClientPropertiesVerifier;
 import io.github.grpcretry.properties.ClientProperties;
 import io.github.grpcretry.properties.GrpcClientsProperties;
@@ -203,7 +204,7 @@ public final class GrpcClientsRefresher {
 		if (live.isEmpty()) {
 			return new Examined(serviceConfig.unchanged(candidate, source)::complete, null);
 		}
-		GrpcChannelFactory.Configured configured;
+		ServiceConfigPipeline.Configured configured;
 		try {
 			configured = this.channels.configuredFor(name, candidate);
 		}

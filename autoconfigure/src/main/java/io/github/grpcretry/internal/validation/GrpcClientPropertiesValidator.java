@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
+import io.github.grpcretry.internal.channel.ClientAddress;
 import io.github.grpcretry.internal.channel.StaticNameResolverProvider;
 import io.github.grpcretry.properties.ClientProperties;
 import io.github.grpcretry.properties.FailureStatusCode;
@@ -140,7 +141,7 @@ public final class GrpcClientPropertiesValidator {
 		void checkClient(ClientProperties client, Predicate<String> sslBundleExists,
 				@Nullable String grpcJavaVersion) {
 			checkAddress(client.address());
-			if (XdsTargets.isXds(client.address())) {
+			if (ClientAddress.isXds(client.address())) {
 				checkXds(client, grpcJavaVersion);
 			}
 			checkSsl(client, sslBundleExists);

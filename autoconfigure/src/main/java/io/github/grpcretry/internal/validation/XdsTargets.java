@@ -1,10 +1,8 @@
 package io.github.grpcretry.internal.validation;
 
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.Locale;
 import java.util.Set;
 
+import io.github.grpcretry.internal.channel.ClientAddress;
 import io.grpc.ManagedChannel;
 import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
@@ -18,32 +16,10 @@ import org.jspecify.annotations.Nullable;
  */
 final class XdsTargets {
 
-	/** The scheme of grpc-java's xDS name resolver. */
-	static final String SCHEME = "xds";
-
 	/** The grpc-java versions that send every retried request of an xds: call empty. */
 	static final Set<String> EMPTY_RETRIES_VERSIONS = Set.of("1.83.0", "1.83.1");
 
 	private XdsTargets() {
-	}
-
-	/**
-	 * Whether an address is an xds: target, such as {@code xds:///echo} or {@code xds://authority/echo}.
-	 * @param address a client's address
-	 * @return whether its scheme is {@code xds}, in any case, as grpc-java's registry reads schemes
-	 */
-	static boolean isXds(@Nullable String address) {
-		if (address == null) {
-			return false;
-		}
-		try {
-			String scheme = new URI(address).getScheme();
-			return scheme != null && scheme.toLowerCase(Locale.ROOT).equals(SCHEME);
-		}
-		catch (URISyntaxException ex) {
-			// host:port, which grpc-java resolves with its default scheme, dns.
-			return false;
-		}
 	}
 
 	/**
@@ -61,7 +37,7 @@ final class XdsTargets {
 	 * @return the version, such as {@code 1.84.1}, or {@code null} when no manifest says (a shaded jar)
 	 */
 	static @Nullable String runningGrpcJavaVersion() {
-		NameResolverProvider resolver = NameResolverRegistry.getDefaultRegistry().getProviderForScheme(SCHEME);
+		NameResolverProvider resolver = NameResolverRegistry.getDefaultRegistry().getProviderForScheme(ClientAddress.XDS_SCHEME);
 		String version = (resolver != null) ? implementationVersion(resolver.getClass()) : null;
 		return (version != null) ? version : implementationVersion(ManagedChannel.class);
 	}

@@ -12,23 +12,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Which addresses are xds: targets, and which grpc-java versions send the retried requests of an xds: call empty.
+ * Which grpc-java versions send the retried requests of an xds: call empty.
  */
 class XdsTargetsTests {
-
-	@ParameterizedTest
-	@ValueSource(strings = { "xds:///echo", "xds://control-plane.example.com/echo", "XDS:///echo" })
-	void xdsSchemeIsAnXdsTarget(String address) {
-		assertThat(XdsTargets.isXds(address)).isTrue();
-	}
-
-	@ParameterizedTest
-	@ValueSource(strings = { "localhost:50051", "dns:///xds:443", "static://127.0.0.1:50051",
-			"in-process:xds", "unix:/tmp/xds.sock", "xdstp://authority/envoy.config.listener.v3.Listener/echo" })
-	@NullSource
-	void otherAddressesAreNot(String address) {
-		assertThat(XdsTargets.isXds(address)).isFalse();
-	}
 
 	@ParameterizedTest
 	@ValueSource(strings = { "1.83.0", "1.83.1" })

@@ -1,4 +1,4 @@
-package io.github.grpcretry.internal.channel;
+package io.github.grpcretry.internal.serviceconfig;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,7 +9,6 @@ import java.util.function.Function;
 
 import io.github.grpcretry.channel.InvalidChannelCustomizationException;
 import io.github.grpcretry.channel.RetryServiceConfigCustomizer;
-import io.github.grpcretry.internal.serviceconfig.UnenforcedSettings;
 import io.grpc.ManagedChannelBuilder;
 
 /**
