@@ -9,11 +9,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-import io.github.grpcretry.serviceconfig.UnenforcedSettings;
-import io.github.grpcretry.validation.GrpcClientPropertiesValidator;
-import io.github.grpcretry.validation.GrpcClientPropertiesVerifier;
+import io.github.grpcretry.internal.serviceconfig.UnenforcedSettings;
+import io.github.grpcretry.internal.validation.GrpcClientPropertiesValidator;
+import io.github.grpcretry.internal.validation.GrpcClientPropertiesVerifier;
+import io.github.grpcretry.internal.validation.ServiceConfigKeys;
 import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
-import io.github.grpcretry.validation.ServiceConfigKeys;
 import io.github.grpcretry.validation.Violation;
 import io.grpc.Status;
 import org.jspecify.annotations.Nullable;
