@@ -11,9 +11,10 @@ import org.springframework.core.env.PropertyResolver;
  * Whether the incident switch may write: only when the {@code access} keys grant the {@code grpcclients} endpoint
  * unrestricted access. Spring Boot 3.5 to 4.1 also grant it for the deprecated
  * {@code management.endpoint.grpcclients.enabled=true} and {@code management.endpoints.enabled-by-default=true};
- * with one of those alone the endpoint stays readable, a write is refused naming the key to set (over HTTP, 403;
- * over JMX, where Boot's own access check would let it through as well, the same reason), and start-up warns once. Reads the keys as Spring Boot's {@code PropertiesEndpointAccessResolver} does on each of those lines: the
- * endpoint's own key before the default for every endpoint, then capped by {@code access.max-permitted}.
+ * with one of those alone the endpoint stays readable, a write is refused naming the key to set (over HTTP with 403,
+ * over JMX, where Boot lets the operation through as well, with the same reason), and start-up warns once. Reads the
+ * keys as Spring Boot's {@code PropertiesEndpointAccessResolver} does on each of those lines: the endpoint's own key
+ * before the default for every endpoint, then capped by {@code access.max-permitted}.
  */
 final class SwitchAccess {
 
