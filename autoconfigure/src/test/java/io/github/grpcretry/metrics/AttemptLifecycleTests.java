@@ -1,6 +1,8 @@
 package io.github.grpcretry.metrics;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.github.grpcretry.test.Meters;
@@ -249,6 +251,51 @@ class AttemptLifecycleTests {
 		assertThat(retryDelay().count()).isEqualTo(1);
 	}
 
+	@Test
+	void retriedCallIsRecordedWhileAnotherThreadLocksItsTracerFactory() throws InterruptedException {
+		Call call = new Call();
+		// grpc-java hands the factory to whoever holds the call's options: any code can lock it, for as long as it
+		// likes, and the call's attempts must not wait for that.
+		ClientStreamTracer.Factory factory = call.tracerFactory();
+		CountDownLatch locked = new CountDownLatch(1);
+		CountDownLatch unlock = new CountDownLatch(1);
+		Thread holder = new Thread(() -> {
+			synchronized (factory) {
+				locked.countDown();
+				awaitQuietly(unlock);
+			}
+		});
+		holder.start();
+		try {
+			locked.await();
+			CompletableFuture<Void> events = CompletableFuture.runAsync(() -> {
+				ClientStreamTracer initial = call.initial();
+				initial.outboundHeaders();
+				initial.streamClosed(Status.UNAVAILABLE);
+				ClientStreamTracer retry = call.retry(1);
+				retry.outboundHeaders();
+				retry.streamClosed(Status.OK);
+				call.close(Status.Code.OK);
+			});
+			assertThat(events).succeedsWithin(Duration.ofSeconds(5));
+		}
+		finally {
+			unlock.countDown();
+			holder.join();
+		}
+		assertThat(this.meters.calls("outcome", "success_with_retry", "status", "OK")).isEqualTo(1);
+		assertThat(this.meters.total("grpc.client.call.retries")).isEqualTo(1);
+	}
+
+	private static void awaitQuietly(CountDownLatch latch) {
+		try {
+			latch.await();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
 	private Timer retryDelay() {
 		return this.registry.get("grpc.client.call.retry_delay").timer();
 	}
@@ -286,6 +333,11 @@ class AttemptLifecycleTests {
 			}, new Metadata());
 		}
 
+		ClientStreamTracer.Factory tracerFactory() {
+			assertThat(this.callOptions.getStreamTracerFactories()).hasSize(1);
+			return this.callOptions.getStreamTracerFactories().get(0);
+		}
+
 		ClientStreamTracer initial() {
 			return attempt(0, false, false);
 		}
@@ -305,8 +357,7 @@ class AttemptLifecycleTests {
 				.setIsHedging(hedging)
 				.setIsTransparentRetry(transparentRetry)
 				.build();
-			assertThat(this.callOptions.getStreamTracerFactories()).hasSize(1);
-			return this.callOptions.getStreamTracerFactories().get(0).newClientStreamTracer(info, new Metadata());
+			return tracerFactory().newClientStreamTracer(info, new Metadata());
 		}
 
 		void close(Status.Code code) {
