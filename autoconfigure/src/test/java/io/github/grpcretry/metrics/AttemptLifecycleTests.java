@@ -3,7 +3,10 @@ package io.github.grpcretry.metrics;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.echo.EchoGrpc;
@@ -16,9 +19,11 @@ import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -285,6 +290,51 @@ class AttemptLifecycleTests {
 		}
 		assertThat(this.meters.calls("outcome", "success_with_retry", "status", "OK")).isEqualTo(1);
 		assertThat(this.meters.total("grpc.client.call.retries")).isEqualTo(1);
+	}
+
+	@Test
+	void firstCallsOfAMethodDoNotWaitForEachOtherToRegisterItsMeters() {
+		// A meter filter of the application's that, the first time it maps a meter, waits for a call of the same
+		// method on another thread: one that looks a tag up through the very channel, say.
+		AtomicBoolean first = new AtomicBoolean(true);
+		CompletableFuture<Boolean> otherCallStarted = new CompletableFuture<>();
+		this.registry.config().meterFilter(new MeterFilter() {
+
+			@Override
+			public Meter.Id map(Meter.Id id) {
+				if (first.compareAndSet(true, false)) {
+					CompletableFuture<Void> other = CompletableFuture.runAsync(Call::new);
+					otherCallStarted.complete(finishesWithin(other, Duration.ofSeconds(5)));
+				}
+				return id;
+			}
+
+		});
+		Call call = new Call();
+		assertThat(otherCallStarted).as("the other call went on while the first registered the meters")
+			.isCompletedWithValue(true);
+		ClientStreamTracer initial = call.initial();
+		initial.outboundHeaders();
+		initial.streamClosed(Status.OK);
+		call.close(Status.Code.OK);
+		assertThat(this.meters.calls("outcome", "success_without_retry", "status", "OK")).isEqualTo(1);
+	}
+
+	private static boolean finishesWithin(CompletableFuture<?> future, Duration timeout) {
+		try {
+			future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+			return true;
+		}
+		catch (TimeoutException ex) {
+			return false;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+		catch (ExecutionException ex) {
+			throw new IllegalStateException(ex.getCause());
+		}
 	}
 
 	private static void awaitQuietly(CountDownLatch latch) {
