@@ -71,6 +71,8 @@ public final class GrpcClientsRefresher {
 
 	private final Duration takeTimeout;
 
+	// Guards the three fields below, and orders the clients' state changes; held only while an event changes them,
+	// in memory, never while it binds, waits for grpc-java, logs or tells.
 	private final Object lock = new Object();
 
 	// How many events changed the clients' states: an event that read the configuration changes them only if none
