@@ -4,10 +4,10 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 
