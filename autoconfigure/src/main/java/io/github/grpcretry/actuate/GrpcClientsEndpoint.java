@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import io.github.grpcretry.channel.ChannelSettings;
-import io.github.grpcretry.channel.ClientServiceConfig;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
-import io.github.grpcretry.refresh.GrpcClientsRefresher;
+import io.github.grpcretry.internal.channel.ChannelSettings;
+import io.github.grpcretry.internal.channel.ClientServiceConfig;
+import io.github.grpcretry.internal.refresh.GrpcClientsRefresher;
 import io.grpc.ConnectivityState;
 import org.jspecify.annotations.Nullable;
 

@@ -6,11 +6,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
-import io.github.grpcretry.channel.ChannelSettings;
-import io.github.grpcretry.channel.ClientServiceConfig;
-import io.github.grpcretry.channel.GrpcChannelFactory;
 import io.github.grpcretry.channel.ServiceConfigChangeListener.Result;
-import io.github.grpcretry.refresh.GrpcClientsRefresher;
+import io.github.grpcretry.internal.channel.ChannelSettings;
+import io.github.grpcretry.internal.channel.ClientServiceConfig;
+import io.github.grpcretry.internal.channel.GrpcChannelFactory;
+import io.github.grpcretry.internal.refresh.GrpcClientsRefresher;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import org.jspecify.annotations.Nullable;

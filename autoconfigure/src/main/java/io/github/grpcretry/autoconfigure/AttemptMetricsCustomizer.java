@@ -5,14 +5,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
-import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
-import io.github.grpcretry.metrics.ClientTotals;
+import io.github.grpcretry.internal.metrics.AttemptMetricsInterceptor;
+import io.github.grpcretry.internal.metrics.ClientTotals;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
-
 
 /**
  * Instruments every channel with {@link AttemptMetricsInterceptor}, outermost, when a {@link MeterRegistry} or an

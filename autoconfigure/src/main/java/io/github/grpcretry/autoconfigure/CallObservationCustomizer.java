@@ -1,6 +1,6 @@
 package io.github.grpcretry.autoconfigure;
 
-import io.github.grpcretry.metrics.CallObservationInterceptor;
+import io.github.grpcretry.internal.metrics.CallObservationInterceptor;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationConvention;
 import io.micrometer.observation.ObservationRegistry;

@@ -1,6 +1,6 @@
 package io.github.grpcretry.autoconfigure;
 
-import io.github.grpcretry.channel.GrpcChannelFactory;
+import io.github.grpcretry.internal.channel.GrpcChannelFactory;
 import io.grpc.ManagedChannel;
 import org.jspecify.annotations.Nullable;
 

@@ -3,7 +3,7 @@ package io.github.grpcretry.autoconfigure;
 import java.util.ArrayList;
 import java.util.Set;
 
-import io.github.grpcretry.properties.ClientNames;
+import io.github.grpcretry.internal.properties.ClientNames;
 import io.grpc.ManagedChannel;
 
 import org.springframework.beans.factory.annotation.Qualifier;

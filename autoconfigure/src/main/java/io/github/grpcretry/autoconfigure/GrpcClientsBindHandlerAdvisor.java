@@ -3,10 +3,10 @@ package io.github.grpcretry.autoconfigure;
 import java.util.List;
 import java.util.Map;
 
-import io.github.grpcretry.properties.ClientNames;
+import io.github.grpcretry.internal.properties.ClientNames;
+import io.github.grpcretry.internal.validation.ClientBindFailures;
 import io.github.grpcretry.properties.ClientProperties;
 import io.github.grpcretry.properties.GrpcClientsProperties;
-import io.github.grpcretry.validation.ClientBindFailures;
 import io.github.grpcretry.validation.Violation;
 import org.jspecify.annotations.Nullable;
 

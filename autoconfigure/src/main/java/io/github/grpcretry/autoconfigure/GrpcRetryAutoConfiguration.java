@@ -7,19 +7,20 @@ import java.util.function.Function;
 
 import io.github.grpcretry.actuate.ClientFigures;
 import io.github.grpcretry.actuate.GrpcClientsView;
-import io.github.grpcretry.channel.ClientServiceConfig;
-import io.github.grpcretry.channel.GrpcChannelFactory;
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.channel.RetryServiceConfigCustomizer;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
-import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
-import io.github.grpcretry.metrics.ServiceConfigChangeMeters;
+import io.github.grpcretry.internal.channel.ClientServiceConfig;
+import io.github.grpcretry.internal.channel.GrpcChannelFactory;
+import io.github.grpcretry.internal.metrics.AttemptMetricsInterceptor;
+import io.github.grpcretry.internal.metrics.ClientTotals;
+import io.github.grpcretry.internal.metrics.ServiceConfigChangeMeters;
+import io.github.grpcretry.internal.properties.FailureStatusCodeConverter;
+import io.github.grpcretry.internal.properties.ServiceConfigDurationConverter;
+import io.github.grpcretry.internal.refresh.EnvironmentChangeListener;
+import io.github.grpcretry.internal.refresh.GrpcClientsRefresher;
+import io.github.grpcretry.internal.validation.GrpcClientPropertiesVerifier;
 import io.github.grpcretry.properties.GrpcClientsProperties;
-import io.github.grpcretry.properties.FailureStatusCodeConverter;
-import io.github.grpcretry.properties.ServiceConfigDurationConverter;
-import io.github.grpcretry.refresh.EnvironmentChangeListener;
-import io.github.grpcretry.refresh.GrpcClientsRefresher;
-import io.github.grpcretry.validation.GrpcClientPropertiesVerifier;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationConvention;
@@ -164,14 +165,14 @@ public final class GrpcRetryAutoConfiguration {
 	}
 
 	// One listener's failure is its own: logged, and the other listeners are still told.
-	private static void tell(ServiceConfigChangeListener listener, String client, ClientServiceConfig.Source source,
+	private static void tell(ServiceConfigChangeListener listener, String client, ServiceConfigChangeListener.Source source,
 			ServiceConfigChangeListener.Result result) {
 		try {
 			listener.changed(client, source, result);
 		}
 		catch (RuntimeException ex) {
 			logger.warn("gRPC client '" + client + "': service config change listener " + listener.getClass().getName()
-					+ " failed on " + source.describe() + "'s change (" + result.value() + "); the change stands", ex);
+					+ " failed on " + ClientServiceConfig.describe(source) + "'s change (" + result.value() + "); the change stands", ex);
 		}
 	}
 
@@ -246,7 +247,7 @@ public final class GrpcRetryAutoConfiguration {
 			boolean metrics = environment.getProperty(METRICS_ENABLED, Boolean.class, true);
 			// The interceptors' own totals: a step registry's meters hold one step, a composite's its first child's.
 			return new GrpcClientsView(channels, refresher, (client) -> (metrics && meterRegistry.getIfUnique() != null)
-					? ClientFigures.of(attemptMetrics.totals(client)) : null);
+					? ClientTotals.figures(attemptMetrics.totals(client)) : null);
 		}
 
 	}

@@ -1,6 +1,6 @@
 package io.github.grpcretry.autoconfigure;
 
-import io.github.grpcretry.channel.StaticNameResolverProvider;
+import io.github.grpcretry.internal.channel.StaticNameResolverProvider;
 import io.github.grpcretry.properties.HedgingPolicyProperties;
 import io.github.grpcretry.properties.RetryPolicyProperties;
 import io.github.grpcretry.properties.RetryThrottlingProperties;

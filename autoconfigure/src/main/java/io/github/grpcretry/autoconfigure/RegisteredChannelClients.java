@@ -5,8 +5,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-import io.github.grpcretry.properties.ClientNames;
-import io.github.grpcretry.properties.ClientNames.Spelling;
+import io.github.grpcretry.internal.properties.ClientNames;
+import io.github.grpcretry.internal.properties.ClientNames.Spelling;
 import io.github.grpcretry.properties.GrpcClientsProperties;
 import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
 import io.github.grpcretry.validation.Violation;

@@ -7,7 +7,7 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
  * Explains an {@link InvalidChannelCustomizationException} in Spring Boot's start-up failure report: the client, the
  * customizer, what it did and what to do instead.
  */
-public class InvalidChannelCustomizationFailureAnalyzer
+class InvalidChannelCustomizationFailureAnalyzer
 		extends AbstractFailureAnalyzer<InvalidChannelCustomizationException> {
 
 	@Override

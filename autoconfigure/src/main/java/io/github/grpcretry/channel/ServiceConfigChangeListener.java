@@ -1,5 +1,7 @@
 package io.github.grpcretry.channel;
 
+import java.util.Locale;
+
 /**
  * Told of each change to a client's service config while the application runs, and of its result: what the
  * {@code grpc.client.service_config.changes} counter counts.
@@ -13,7 +15,34 @@ public interface ServiceConfigChangeListener {
 	 * @param source where the change came from
 	 * @param result what became of it
 	 */
-	void changed(String clientName, ClientServiceConfig.Source source, Result result);
+	void changed(String clientName, Source source, Result result);
+
+	/**
+	 * Where a client's service config in effect came from.
+	 */
+	public enum Source {
+
+		/** The application's configuration at start-up. */
+		CONFIGURATION,
+
+		/** A refresh of the configuration while the application runs. */
+		REFRESH,
+
+		/** The {@code grpcclients} endpoint's incident switch. */
+		ENDPOINT,
+
+		/** The target's own name resolver (xDS; DNS with {@code service-config-lookup: true}). */
+		RESOLVER;
+
+		/**
+		 * The name operations tools show.
+		 * @return the name, in lower case
+		 */
+		public String value() {
+			return name().toLowerCase(Locale.ROOT);
+		}
+
+	}
 
 	/**
 	 * What became of a change.

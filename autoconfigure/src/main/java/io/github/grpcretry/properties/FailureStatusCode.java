@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
+import io.github.grpcretry.internal.properties.FailureStatusCodeConverter;
 import io.grpc.Status;
 
 /**

@@ -3,6 +3,7 @@ package io.github.grpcretry.properties;
 import java.time.Duration;
 import java.util.List;
 
+import io.github.grpcretry.internal.properties.ServiceConfigDuration;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,7 +1,7 @@
 package io.github.grpcretry.springgrpc;
 
-import io.github.grpcretry.channel.GrpcChannelFactory;
-import io.github.grpcretry.serviceconfig.ServiceConfigMapper;
+import io.github.grpcretry.internal.serviceconfig.AttemptCaps;
+import io.github.grpcretry.internal.serviceconfig.ServiceConfigMapper;
 import io.grpc.ManagedChannelBuilder;
 
 import org.springframework.boot.grpc.client.autoconfigure.GrpcClientProperties;
@@ -27,7 +27,7 @@ final class AttemptCapsChannelBuilderCustomizer<T extends ManagedChannelBuilder<
 	public void customize(String target, T builder) {
 		ServiceConfig serviceConfig = SpringBootServiceConfigs.forTarget(this.properties, target);
 		if (serviceConfig != null) {
-			GrpcChannelFactory.raiseAttemptCaps(builder,
+			AttemptCaps.raise(builder,
 					ServiceConfigMapper.largestMaxAttempts(SpringBootServiceConfigs.methodConfigs(serviceConfig)));
 		}
 	}

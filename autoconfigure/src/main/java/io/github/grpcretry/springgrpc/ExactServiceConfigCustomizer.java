@@ -2,7 +2,7 @@ package io.github.grpcretry.springgrpc;
 
 import java.util.Map;
 
-import io.github.grpcretry.serviceconfig.ServiceConfigMapper;
+import io.github.grpcretry.internal.serviceconfig.ServiceConfigMapper;
 
 import org.springframework.boot.grpc.client.autoconfigure.GrpcClientDefaultServiceConfigCustomizer;
 import org.springframework.boot.grpc.client.autoconfigure.GrpcClientProperties;

@@ -3,7 +3,7 @@ package io.github.grpcretry.springgrpc;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
+import io.github.grpcretry.internal.metrics.AttemptMetricsInterceptor;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Set;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
-import io.github.grpcretry.channel.TargetCredentials;
+import io.github.grpcretry.internal.channel.TargetCredentials;
 
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;

@@ -7,7 +7,7 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
  * Explains an {@link InvalidGrpcClientPropertiesException} in Spring Boot's start-up failure report: each property
  * with its value, where it was written, the rule it breaks, and the fix.
  */
-public class InvalidGrpcClientPropertiesFailureAnalyzer
+class InvalidGrpcClientPropertiesFailureAnalyzer
 		extends AbstractFailureAnalyzer<InvalidGrpcClientPropertiesException> {
 
 	@Override

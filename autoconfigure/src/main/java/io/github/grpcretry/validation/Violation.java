@@ -1,6 +1,6 @@
 package io.github.grpcretry.validation;
 
-import io.github.grpcretry.channel.TargetCredentials;
+import io.github.grpcretry.internal.channel.TargetCredentials;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.source.ConfigurationProperty;

@@ -1,6 +1,7 @@
 /**
- * Checks the client properties against gRFC A6 and grpc-java's rules before any channel is built, and reports
- * every problem at once through Spring Boot's failure analysis.
+ * What a start-up fails with when the client properties break gRFC A6's or grpc-java's rules: one
+ * {@link io.github.grpcretry.validation.InvalidGrpcClientPropertiesException} naming every
+ * {@link io.github.grpcretry.validation.Violation} at once, reported through Spring Boot's failure analysis.
  */
 @NullMarked
 package io.github.grpcretry.validation;

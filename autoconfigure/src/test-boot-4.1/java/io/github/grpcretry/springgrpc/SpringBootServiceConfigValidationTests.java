@@ -3,11 +3,10 @@ package io.github.grpcretry.springgrpc;
 import java.util.stream.Stream;
 
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
-import io.github.grpcretry.validation.InvalidGrpcClientPropertiesFailureAnalyzer;
-import io.github.grpcretry.validation.Violation;
 import io.github.grpcretry.test.ApplicationYaml;
-import io.github.grpcretry.test.UserProperties;
 import io.github.grpcretry.test.StartupFailures;
+import io.github.grpcretry.test.UserProperties;
+import io.github.grpcretry.validation.Violation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -20,10 +19,10 @@ import org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfigur
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
+import static io.github.grpcretry.test.StartupFailures.invalidProperties;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
-import static io.github.grpcretry.test.StartupFailures.invalidProperties;
 
 /**
  * A typed service config of Spring Boot 4.1's gRPC client ({@code spring.grpc.client.channel.<name>.service-config})
@@ -151,8 +150,7 @@ class SpringBootServiceConfigValidationTests {
 		this.contextRunner
 			.withPropertyValues(retrying().with(RETRY + "retryable-status-codes", "UNAVAILABLE,UNAVAILABL").pairs())
 			.run((context) -> {
-				FailureAnalysis analysis = new InvalidGrpcClientPropertiesFailureAnalyzer()
-					.analyze(context.getStartupFailure());
+				FailureAnalysis analysis = StartupFailures.analysis(context.getStartupFailure());
 				assertThat(analysis.getDescription()).contains("UNAVAILABL");
 				assertThat(analysis.getAction())
 					.contains(RETRY + "retryable-status-codes: write code names such as UNAVAILABLE")
@@ -167,8 +165,7 @@ class SpringBootServiceConfigValidationTests {
 		this.contextRunner.withPropertyValues(retrying().with(RETRY + "per-attempt-receive-timeout", "100ms").pairs())
 			.run((context) -> {
 				assertThat(context).hasFailed();
-				FailureAnalysis analysis = new InvalidGrpcClientPropertiesFailureAnalyzer()
-					.analyze(context.getStartupFailure());
+				FailureAnalysis analysis = StartupFailures.analysis(context.getStartupFailure());
 				// GrpcJavaLimitsTests proves against grpc-java that it does not cut a hung attempt off.
 				assertThat(analysis.getDescription()).contains("Property: " + RETRY + "per-attempt-receive-timeout")
 					.contains("grpc-java issue 12919");

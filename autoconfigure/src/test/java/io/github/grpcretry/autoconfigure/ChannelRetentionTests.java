@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.github.grpcretry.channel.GrpcChannelFactory;
-import io.github.grpcretry.metrics.AttemptMetricsInterceptor;
+import io.github.grpcretry.internal.channel.GrpcChannelFactory;
+import io.github.grpcretry.internal.metrics.AttemptMetricsInterceptor;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.InterceptorsSeen;

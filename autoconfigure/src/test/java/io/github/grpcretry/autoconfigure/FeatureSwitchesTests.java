@@ -5,10 +5,10 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.github.grpcretry.actuate.GrpcClientsView;
-import io.github.grpcretry.channel.GrpcChannelFactory;
-import io.github.grpcretry.metrics.ServiceConfigChangeMeters;
+import io.github.grpcretry.internal.channel.GrpcChannelFactory;
+import io.github.grpcretry.internal.metrics.ServiceConfigChangeMeters;
+import io.github.grpcretry.internal.refresh.EnvironmentChangeListener;
 import io.github.grpcretry.properties.GrpcClientsProperties;
-import io.github.grpcretry.refresh.EnvironmentChangeListener;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.echo.EchoGrpc;

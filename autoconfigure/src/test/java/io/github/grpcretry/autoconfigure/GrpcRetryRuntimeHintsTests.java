@@ -10,10 +10,9 @@ import java.util.List;
 import java.util.ServiceLoader;
 import java.util.Set;
 
-import io.github.grpcretry.channel.StaticNameResolverProvider;
+import io.github.grpcretry.internal.channel.StaticNameResolverProvider;
 import io.github.grpcretry.properties.GrpcClientsProperties;
 import io.github.grpcretry.properties.RetryPolicyProperties;
-import io.github.grpcretry.validation.InvalidGrpcClientPropertiesFailureAnalyzer;
 import io.grpc.NameResolverProvider;
 import org.junit.jupiter.api.Test;
 
@@ -80,14 +79,15 @@ class GrpcRetryRuntimeHintsTests {
 	}
 
 	@Test
-	void springsOwnHintsCoverTheFailureAnalyzer() throws NoSuchMethodException {
+	void springsOwnHintsCoverTheFailureAnalyzer() throws ReflectiveOperationException {
 		// Spring Framework's SpringFactoriesLoaderRuntimeHints covers META-INF/spring.factories: nothing to add.
 		RuntimeHints hints = new RuntimeHints();
 		registrars().stream()
 			.filter((registrar) -> !(registrar instanceof GrpcRetryRuntimeHints))
 			.forEach((registrar) -> registrar.registerHints(hints, CLASS_LOADER));
 		assertThat(RuntimeHintsPredicates.reflection()
-			.onConstructor(InvalidGrpcClientPropertiesFailureAnalyzer.class.getDeclaredConstructor())
+			.onConstructor(Class.forName("io.github.grpcretry.validation.InvalidGrpcClientPropertiesFailureAnalyzer")
+				.getDeclaredConstructor())
 			.invoke()).accepts(hints);
 	}
 

@@ -1,11 +1,10 @@
 package io.github.grpcretry.autoconfigure;
 
 import java.time.Duration;
-
 import java.util.Map;
 
-import io.github.grpcretry.channel.ClientServiceConfig;
-import io.github.grpcretry.channel.GrpcChannelFactory;
+import io.github.grpcretry.internal.channel.ClientServiceConfig;
+import io.github.grpcretry.internal.channel.GrpcChannelFactory;
 import io.github.grpcretry.test.ConcurrentCallers;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.Meters;

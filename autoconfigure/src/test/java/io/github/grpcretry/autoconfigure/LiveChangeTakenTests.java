@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import io.github.grpcretry.actuate.GrpcClientsEndpoint;
 import io.github.grpcretry.actuate.GrpcClientsEndpoint.GrpcClientDescriptor;
 import io.github.grpcretry.actuate.GrpcClientsView;
-import io.github.grpcretry.channel.GrpcChannelFactory;
+import io.github.grpcretry.internal.channel.GrpcChannelFactory;
 import io.github.grpcretry.test.ControlledResolver;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;

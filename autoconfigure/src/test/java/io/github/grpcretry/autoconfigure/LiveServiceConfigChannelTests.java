@@ -6,10 +6,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.github.grpcretry.channel.ClientServiceConfig;
-import io.github.grpcretry.channel.GrpcChannelFactory;
+import io.github.grpcretry.channel.ServiceConfigChangeListener;
 import io.github.grpcretry.channel.ServiceConfigChangeListener.Result;
-import io.github.grpcretry.channel.LiveServiceConfig;
+import io.github.grpcretry.internal.channel.ClientServiceConfig;
+import io.github.grpcretry.internal.channel.GrpcChannelFactory;
+import io.github.grpcretry.internal.channel.LiveServiceConfig;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.Meters;
@@ -95,7 +96,7 @@ class LiveServiceConfigChannelTests {
 					assertThat(serviceConfig.switchRetries(true).complete(Duration.ofSeconds(5))).isEqualTo(Result.APPLIED);
 					failingCall(context);
 					assertThat(server.requestCount()).isEqualTo(3 + 1);
-					assertThat(serviceConfig.state().source()).isEqualTo(ClientServiceConfig.Source.ENDPOINT);
+					assertThat(serviceConfig.state().source()).isEqualTo(ServiceConfigChangeListener.Source.ENDPOINT);
 					assertThat(serviceConfig.state().retriesOff()).isTrue();
 
 					assertThat(serviceConfig.switchRetries(false).complete(Duration.ofSeconds(5))).isEqualTo(Result.APPLIED);
@@ -118,7 +119,7 @@ class LiveServiceConfigChannelTests {
 			ClientServiceConfig.State state = context.getBean(GrpcChannelFactory.class)
 				.clientServiceConfig("echo")
 				.state();
-			assertThat(state.source()).isEqualTo(ClientServiceConfig.Source.CONFIGURATION);
+			assertThat(state.source()).isEqualTo(ServiceConfigChangeListener.Source.CONFIGURATION);
 			assertThat(state.retriesOff()).isFalse();
 			assertThat(state.changedAt()).isBetween(beforeStart, afterStart);
 		});

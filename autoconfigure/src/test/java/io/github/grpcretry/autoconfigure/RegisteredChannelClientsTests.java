@@ -3,8 +3,8 @@ package io.github.grpcretry.autoconfigure;
 import java.util.List;
 import java.util.Map;
 
-import io.github.grpcretry.properties.ClientNames;
-import io.github.grpcretry.validation.InvalidGrpcClientPropertiesFailureAnalyzer;
+import io.github.grpcretry.internal.properties.ClientNames;
+import io.github.grpcretry.test.StartupFailures;
 import io.grpc.ManagedChannel;
 import org.junit.jupiter.api.Test;
 
@@ -56,7 +56,7 @@ class RegisteredChannelClientsTests {
 			.actual();
 		assertOnlyViolation(failure, "grpc.clients.late.address", "localhost:2");
 		assertThat(invalidProperties(failure).getViolations().get(0).origin()).contains("GRPC_CLIENTS_LATE_ADDRESS");
-		FailureAnalysis analysis = new InvalidGrpcClientPropertiesFailureAnalyzer().analyze(failure);
+		FailureAnalysis analysis = StartupFailures.analysis(failure);
 		assertThat(analysis.getDescription()).contains("client 'late'", "AOT-processed");
 		assertThat(analysis.getAction()).contains("grpc.clients.late.address: re-run AOT processing",
 				"the clients of the build are [echo]");
@@ -69,7 +69,7 @@ class RegisteredChannelClientsTests {
 			.isThrownBy(() -> registered.verify(clients(Map.of("grpc.clients.echo.address", "localhost:1"), Map.of())))
 			.actual();
 		assertOnlyViolation(failure, "grpc.clients.gone", null);
-		FailureAnalysis analysis = new InvalidGrpcClientPropertiesFailureAnalyzer().analyze(failure);
+		FailureAnalysis analysis = StartupFailures.analysis(failure);
 		assertThat(analysis.getDescription()).contains("client 'gone' was configured when the application was"
 				+ " AOT-processed");
 		assertThat(analysis.getAction()).contains("grpc.clients.gone: configure client 'gone' again");

@@ -1,8 +1,0 @@
-/**
- * Per-attempt gRPC client metrics in Micrometer, and observations of each call and of its attempts after the first:
- * plain grpc-java and Micrometer, usable without Spring.
- */
-@NullMarked
-package io.github.grpcretry.metrics;
-
-import org.jspecify.annotations.NullMarked;

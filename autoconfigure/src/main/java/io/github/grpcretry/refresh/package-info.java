@@ -1,8 +1,0 @@
-/**
- * Changes a running client's service config when the configuration changes (a refresh), checked by the start-up
- * rules first: applied whole, refused whole, or left for a restart.
- */
-@NullMarked
-package io.github.grpcretry.refresh;
-
-import org.jspecify.annotations.NullMarked;

@@ -1,8 +1,0 @@
-/**
- * Turns typed client properties into the service-config map that grpc-java's
- * {@code ManagedChannelBuilder.defaultServiceConfig} takes. Pure functions, no Spring.
- */
-@NullMarked
-package io.github.grpcretry.serviceconfig;
-
-import org.jspecify.annotations.NullMarked;
