@@ -10,9 +10,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import io.github.grpcretry.internal.serviceconfig.UnenforcedSettings;
-import io.github.grpcretry.internal.validation.GrpcClientPropertiesValidator;
 import io.github.grpcretry.internal.validation.GrpcClientPropertiesVerifier;
 import io.github.grpcretry.internal.validation.ServiceConfigKeys;
+import io.github.grpcretry.internal.validation.ServiceConfigRules;
 import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
 import io.github.grpcretry.validation.Violation;
 import io.grpc.Status;
@@ -78,8 +78,8 @@ final class SpringBootServiceConfigVerifier implements BeanFactoryPostProcessor,
 				String path = CHANNELS + "." + name + ".service-config";
 				List<Violation> successCodes = successCodes(path, serviceConfig);
 				// The model leaves OK out of the codes: a list of OK alone is not also "required".
-				GrpcClientPropertiesValidator
-					.validateServiceConfig(path, ServiceConfigKeys.SPRING_BOOT,
+				ServiceConfigRules
+					.validate(path, ServiceConfigKeys.SPRING_BOOT,
 							SpringBootServiceConfigs.methodConfigs(serviceConfig),
 							SpringBootServiceConfigs.retryThrottling(serviceConfig))
 					.stream()
@@ -102,13 +102,13 @@ final class SpringBootServiceConfigVerifier implements BeanFactoryPostProcessor,
 			MethodConfig.RetryPolicy retry = methodConfigs.get(i).retry();
 			if (retry != null && retry.retryableStatusCodes() != null
 					&& retry.retryableStatusCodes().contains(Status.Code.OK)) {
-				violations.add(GrpcClientPropertiesValidator.successCode(entry + ".retry.retryable-status-codes",
+				violations.add(ServiceConfigRules.successCode(entry + ".retry.retryable-status-codes",
 						"retried"));
 			}
 			MethodConfig.HedgingPolicy hedging = methodConfigs.get(i).hedging();
 			if (hedging != null && hedging.nonFatalStatusCodes() != null
 					&& hedging.nonFatalStatusCodes().contains(Status.Code.OK)) {
-				violations.add(GrpcClientPropertiesValidator.successCode(entry + ".hedging.non-fatal-status-codes",
+				violations.add(ServiceConfigRules.successCode(entry + ".hedging.non-fatal-status-codes",
 						"hedged on"));
 			}
 		}
@@ -175,7 +175,7 @@ final class SpringBootServiceConfigVerifier implements BeanFactoryPostProcessor,
 					MutuallyExclusiveConfigurationPropertiesException.class);
 			// Spring Boot's method config refuses both policies in its constructor, before the rules can see them.
 			if (exclusive != null && exclusive.getConfiguredNames().contains("method.retry")) {
-				return GrpcClientPropertiesValidator.retryAndHedging(name.toString(), ServiceConfigKeys.SPRING_BOOT);
+				return ServiceConfigRules.retryAndHedging(name.toString(), ServiceConfigKeys.SPRING_BOOT);
 			}
 			String reason = rootCause(error).getMessage();
 			if (isStatusCodes(target.getType())) {

@@ -4,6 +4,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.github.grpcretry.internal.channel.TargetCredentials;
 
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -33,6 +34,10 @@ final class SpringGrpcClientTags {
 
 	private final Set<String> channelNames;
 
+	private final Object lock = new Object();
+
+	// The addresses that became tag values of their own.
+	@GuardedBy("lock")
 	private final Set<String> addresses = new HashSet<>();
 
 	SpringGrpcClientTags(Set<String> channelNames) {
@@ -60,17 +65,19 @@ final class SpringGrpcClientTags {
 	 * @param target the channel name or address the channel was asked for
 	 * @return its {@code client} tag
 	 */
-	synchronized String tag(String target) {
+	String tag(String target) {
 		if (this.channelNames.contains(target)) {
 			return target;
 		}
 		String address = TargetCredentials.masked(target);
-		if (this.addresses.contains(address)) {
-			return address;
-		}
-		if (this.addresses.size() < MAX_ADDRESSES) {
-			this.addresses.add(address);
-			return address;
+		synchronized (this.lock) {
+			if (this.addresses.contains(address)) {
+				return address;
+			}
+			if (this.addresses.size() < MAX_ADDRESSES) {
+				this.addresses.add(address);
+				return address;
+			}
 		}
 		return OTHER;
 	}

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
 import io.github.grpcretry.channel.ServiceConfigChangeListener.Result;
 import io.github.grpcretry.channel.ServiceConfigChangeListener.Source;
@@ -44,6 +45,8 @@ public final class ClientServiceConfig {
 
 	private final ServiceConfigChangeListener listener;
 
+	// Orders the events: each computes the next snapshot from the current one under it. Never held while a change
+	// is handed to the channel, waited for, logged or told.
 	private final Object lock = new Object();
 
 	// Written under lock; read without it.
@@ -249,7 +252,9 @@ public final class ClientServiceConfig {
 				+ " are back to what the channel was built with; no restart pending";
 	}
 
-	// Under lock: makes the config in effect the newest for the channel, unless it is what the channel has already.
+	// Makes the config in effect the newest for the channel, unless it is what the channel has already; under the
+	// lock, so that the channel's versions follow the states' order (the live config's lock is taken inside it).
+	@GuardedBy("lock")
 	private LiveServiceConfig.@Nullable Version handOver() {
 		Snapshot snapshot = this.snapshot;
 		Map<String, ?> inEffect = snapshot.retriesOff() ? withoutRetries(snapshot.configured())

@@ -3,6 +3,7 @@ package io.github.grpcretry.internal.channel;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.channel.RetryServiceConfigCustomizer;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
@@ -53,20 +55,25 @@ public class GrpcChannelFactory implements AutoCloseable {
 	// Names a customizer in a start-up failure: its bean name and class in a Spring context.
 	private final Function<Object, String> customizerNames;
 
+	// Guards closed and every change to channels. Never held while a channel is built or shut down.
+	private final Object lock = new Object();
+
 	// The last channel built per client, so asking again builds nothing; kept once shut down, so that it still
-	// reports SHUTDOWN rather than vanishing, and replaced by the next one built.
+	// reports SHUTDOWN rather than vanishing, and replaced by the next one built. Read without the lock.
 	private final Map<String, BuiltChannel> channels = new ConcurrentHashMap<>();
 
-	// Computed once per client, so that what operations report is the very map grpc-java was handed.
-	private final Map<String, ChannelSettings> settings = new ConcurrentHashMap<>();
+	// Computed once per client by the constructor, so that what operations report is the very map grpc-java was
+	// handed, and no customizer runs under a map's lock.
+	private final Map<String, ChannelSettings> settings;
 
 	// Per client, the service config its channel is handed through its name resolver, which may change while it runs.
-	private final Map<String, ClientServiceConfig> clientServiceConfigs = new ConcurrentHashMap<>();
+	private final Map<String, ClientServiceConfig> clientServiceConfigs;
 
 	private volatile ServiceConfigChangeListener changeListener = (client, source, result) -> {
 	};
 
-	// Guarded by channels, so that a channel is either among those close() takes or sees that they were taken.
+	// So that a channel is either among those close() takes or sees that they were taken.
+	@GuardedBy("lock")
 	private boolean closed;
 
 	/**
@@ -101,8 +108,19 @@ public class GrpcChannelFactory implements AutoCloseable {
 		this.innermost = innermost;
 		this.customizers = List.copyOf(customizers);
 		this.customizerNames = customizerNames;
-		// Each client's service config from the start, so that it says it has been in effect since then.
-		properties.clients().keySet().forEach(this::clientServiceConfig);
+		Map<String, ChannelSettings> settings = new LinkedHashMap<>();
+		Map<String, ClientServiceConfig> clientServiceConfigs = new LinkedHashMap<>();
+		properties.clients().forEach((name, client) -> {
+			ChannelSettings described = describe(name, client);
+			settings.put(name, described);
+			// Each client's service config from the start, so that it says it has been in effect since then.
+			LiveServiceConfig live = new LiveServiceConfig(described.serviceConfig());
+			clientServiceConfigs.put(name, new ClientServiceConfig(name, live, client, described.loadBalancingPolicy(),
+					unchangeable(client), ClientAddress.isXds(ClientAddress.of(client)), serviceConfigChanges(),
+					Clock.systemUTC()));
+		});
+		this.settings = Map.copyOf(settings);
+		this.clientServiceConfigs = Map.copyOf(clientServiceConfigs);
 	}
 
 	/**
@@ -122,7 +140,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 	}
 
 	private BuiltChannel build(String clientName, ClientProperties client) {
-		ChannelSettings settings = settings(clientName, client);
+		ChannelSettings settings = settingsOf(clientName);
 		ClientServiceConfig clientServiceConfig = clientServiceConfig(clientName);
 		LiveServiceConfig serviceConfig = clientServiceConfig.live();
 		// What the config is as the channel is built: its default service config, until the config changes.
@@ -170,7 +188,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 * @throws IllegalArgumentException for a name that is not a configured client
 	 */
 	public ServiceConfigPipeline.Configured configuredFor(String clientName, ClientProperties client) {
-		ChannelSettings built = settings(clientName, client(clientName));
+		ChannelSettings built = settingsOf(clientName);
 		return this.pipeline.forRunningChannel(clientName, client, built.loadBalancingPolicy(), attemptCap(clientName));
 	}
 
@@ -203,22 +221,32 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 * @throws IllegalArgumentException for a name that is not a configured client
 	 */
 	public ClientServiceConfig clientServiceConfig(String clientName) {
-		ClientProperties client = client(clientName);
-		ChannelSettings settings = settings(clientName, client);
-		return this.clientServiceConfigs.computeIfAbsent(clientName,
-				(name) -> new ClientServiceConfig(name, new LiveServiceConfig(settings.serviceConfig()), client,
-						settings.loadBalancingPolicy(), unchangeable(client),
-						ClientAddress.isXds(ClientAddress.of(client)),
-						serviceConfigChanges(), Clock.systemUTC()));
+		ClientServiceConfig clientServiceConfig = this.clientServiceConfigs.get(clientName);
+		if (clientServiceConfig == null) {
+			throw unknownClient(clientName);
+		}
+		return clientServiceConfig;
 	}
 
 	private ClientProperties client(String clientName) {
 		ClientProperties client = this.properties.clients().get(clientName);
 		if (client == null) {
-			throw new IllegalArgumentException("No gRPC client named '" + clientName + "' under "
-					+ GrpcClientsProperties.CLIENTS + "; the clients are " + this.properties.clients().keySet());
+			throw unknownClient(clientName);
 		}
 		return client;
+	}
+
+	private ChannelSettings settingsOf(String clientName) {
+		ChannelSettings settings = this.settings.get(clientName);
+		if (settings == null) {
+			throw unknownClient(clientName);
+		}
+		return settings;
+	}
+
+	private IllegalArgumentException unknownClient(String clientName) {
+		return new IllegalArgumentException("No gRPC client named '" + clientName + "' under "
+				+ GrpcClientsProperties.CLIENTS + "; the clients are " + this.properties.clients().keySet());
 	}
 
 	/**
@@ -250,22 +278,27 @@ public class GrpcChannelFactory implements AutoCloseable {
 	}
 
 	private ManagedChannel keep(BuiltChannel built) {
-		synchronized (this.channels) {
-			BuiltChannel current = this.channels.get(built.clientName());
-			if (!this.closed && current != null && !current.channel().isShutdown()) {
-				// Another thread built the client's channel first: that one is the client's.
-				built.channel().shutdownNow();
-				return current.channel();
-			}
-			this.channels.put(built.clientName(), built);
-			if (!this.closed) {
-				return built.channel();
+		BuiltChannel kept;
+		boolean closed;
+		synchronized (this.lock) {
+			closed = this.closed;
+			kept = this.channels.get(built.clientName());
+			if (closed || kept == null || kept.channel().isShutdown()) {
+				this.channels.put(built.clientName(), built);
+				kept = built;
 			}
 		}
-		logger.warn("gRPC client '" + built.clientName() + "' was requested after the application began shutting "
-				+ "down; its channel is shut down at once, so its calls fail");
-		built.channel().shutdownNow();
-		return built.channel();
+		// Shut down without the lock: grpc-java shuts the target's name resolver down on this thread.
+		if (kept != built) {
+			// Another thread built the client's channel first: that one is the client's.
+			built.channel().shutdownNow();
+		}
+		else if (closed) {
+			logger.warn("gRPC client '" + built.clientName() + "' was requested after the application began shutting"
+					+ " down; its channel is shut down at once, so its calls fail");
+			built.channel().shutdownNow();
+		}
+		return kept.channel();
 	}
 
 	/**
@@ -283,12 +316,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 	 * @return its settings, or {@code null} for a name that is not a configured client
 	 */
 	public @Nullable ChannelSettings settings(String clientName) {
-		ClientProperties client = this.properties.clients().get(clientName);
-		return (client != null) ? settings(clientName, client) : null;
-	}
-
-	private ChannelSettings settings(String clientName, ClientProperties client) {
-		return this.settings.computeIfAbsent(clientName, (name) -> describe(name, client));
+		return this.settings.get(clientName);
 	}
 
 	/**
@@ -366,7 +394,7 @@ public class GrpcChannelFactory implements AutoCloseable {
 	@Override
 	public void close() {
 		List<BuiltChannel> toClose = new ArrayList<>();
-		synchronized (this.channels) {
+		synchronized (this.lock) {
 			this.closed = true;
 			for (BuiltChannel built : this.channels.values()) {
 				if (!built.channel().isShutdown()) {

@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,6 +31,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LiveServiceConfig {
 
+	// Guards the waiters, and orders the versions: current and taken are written under it, and read without it.
 	private final Object lock = new Object();
 
 	// The newest version: what every result hands grpc-java from now on.
@@ -41,7 +43,8 @@ public final class LiveServiceConfig {
 	// Whether grpc-java's last accepted result carried the target resolver's own config, which won over this one.
 	private volatile boolean resolverSupplied;
 
-	// Guarded by lock: what waits for a version to be taken.
+	// What waits for a version to be taken.
+	@GuardedBy("lock")
 	private final List<Waiter> waiters = new ArrayList<>();
 
 	// The resolvers now running for the channel: one, or none while the channel is idle (grpc-java shuts its

@@ -137,9 +137,13 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 			String name = method.getFullMethodName();
 			MethodMeters meters = this.methods.get(name);
 			if (meters == null) {
-				meters = this.methods.computeIfAbsent(name,
-						(key) -> new MethodMeters(this.registry, this.client, key, this.failures,
-								this.totals));
+				// Built outside the map's lock, since registering runs the application's meter filters; racing first
+				// calls may each build one, the registry hands both the same meters, and the first kept serves all.
+				MethodMeters built = new MethodMeters(this.registry, this.client, name, this.failures, this.totals);
+				meters = this.methods.putIfAbsent(name, built);
+				if (meters == null) {
+					meters = built;
+				}
 			}
 			return meters;
 		}

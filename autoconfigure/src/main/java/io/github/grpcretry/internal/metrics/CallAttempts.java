@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -21,9 +22,13 @@ import org.jspecify.annotations.Nullable;
  * attempt is in flight until it ends; the call's retry delay is the time after its first attempt was made with no
  * attempt in flight, the wait in which it closed included.
  *
- * <p>The call that succeeds at its only attempt is the common one, so it takes no lock and no clock read beyond its
- * start and close: what it changes is one {@code int}, by compare-and-set. A failed attempt, or any attempt after the
- * first, moves the call's counts and waits to a {@link Detail} under this object's lock.
+ * <p>The call that succeeds at its only attempt is the common one, so it takes no lock, allocates nothing beyond this
+ * object and reads the clock only at its start and close: what it changes is one {@code int}, by compare-and-set. A
+ * failed attempt, or any attempt after the first, moves the call's counts and waits to a {@link Detail}, created then,
+ * whose own lock they are changed under. That lock is private: grpc-java hands this factory to whoever holds the
+ * call's options, and anyone may lock it. Nothing is recorded, observed or logged while the lock is held, only the
+ * clock read (as grpc-java's own tracer factories read their stopwatches under theirs): meters and observations are
+ * the application's, and may block.
  *
  * <p>When its call is observed ({@link CallObservationInterceptor}), each made attempt after the first is also
  * observed, from made to end, as a child of the call's observation ({@link AttemptObservations}); a call that makes
@@ -45,9 +50,13 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 
 	private static final VarHandle STATE;
 
+	private static final VarHandle DETAIL;
+
 	static {
 		try {
-			STATE = MethodHandles.lookup().findVarHandle(CallAttempts.class, "state", int.class);
+			MethodHandles.Lookup lookup = MethodHandles.lookup();
+			STATE = lookup.findVarHandle(CallAttempts.class, "state", int.class);
+			DETAIL = lookup.findVarHandle(CallAttempts.class, "detail", Detail.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -67,8 +76,8 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 
 	private long durationNanos;
 
-	// Guarded by this; set once DETAILED is.
-	private @Nullable Detail detail;
+	// Null until the call first needs it; set once, by compare-and-set, before DETAILED is.
+	private volatile @Nullable Detail detail;
 
 	// Null unless the call is observed. Written by the call's start, before it starts the first attempt; grpc-java
 	// creates every attempt's tracer after that, on the start's thread or after handing work to another thread.
@@ -126,15 +135,16 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 			}
 			current = witness;
 		}
+		Detail detail = detail();
 		int after;
-		synchronized (this) {
+		synchronized (detail) {
 			if ((this.state & CALL_CLOSED) != 0) {
 				return;
 			}
 			// Read under the lock, so that the wait it ends began no later.
 			now = this.meters.clock.monotonicTime();
 			this.durationNanos = now - this.startNanos;
-			detail().waitEnds(now);
+			detail.waitEnds(now);
 			after = changeState(0, CALL_CLOSED);
 		}
 		recordIfDone(after);
@@ -159,7 +169,8 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 				current = witness;
 			}
 		}
-		synchronized (this) {
+		Detail detail = detail();
+		synchronized (detail) {
 			int flags = DETAILED | ((kind == AttemptKind.INITIAL) ? INITIAL_MADE : 0);
 			int current = this.state;
 			while (true) {
@@ -172,7 +183,6 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 				}
 				current = witness;
 			}
-			Detail detail = detail();
 			if ((current & IN_FLIGHT) == 0) {
 				detail.waitEnds(this.meters.clock.monotonicTime());
 			}
@@ -195,8 +205,8 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 			after = (int) STATE.getAndAdd(this, -1) - 1;
 		}
 		else {
-			synchronized (this) {
-				Detail detail = detail();
+			Detail detail = detail();
+			synchronized (detail) {
 				after = changeState(-1, 0);
 				if ((after & (IN_FLIGHT | CALL_CLOSED)) == 0) {
 					detail.waitBegins(this.meters.clock.monotonicTime());
@@ -233,8 +243,8 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		int hedges;
 		int transparentRetries;
 		long retryDelayNanos;
-		synchronized (this) {
-			Detail detail = detail();
+		Detail detail = detail();
+		synchronized (detail) {
 			retries = detail.retries;
 			hedges = detail.hedges;
 			transparentRetries = detail.transparentRetries;
@@ -258,7 +268,7 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 
 	/**
 	 * Changes the attempts in flight and sets flags, {@link #DETAILED} among them: the change of a call whose detail
-	 * exists, made under the lock while lock-free changes may race with it.
+	 * exists, made under its lock while lock-free changes may race with it.
 	 * @param inFlightChange what to add to the attempts in flight
 	 * @param flags the flags to set
 	 * @return the state after the change
@@ -275,12 +285,18 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		}
 	}
 
-	// Under the lock. Created by the change that sets DETAILED, so found by every later one.
+	// The call's one detail: created by whichever thread needs it first, before it sets DETAILED, so found by every
+	// change after that one.
 	private Detail detail() {
-		if (this.detail == null) {
-			this.detail = new Detail();
+		Detail detail = this.detail;
+		if (detail == null) {
+			Detail created = new Detail();
+			detail = (Detail) DETAIL.compareAndExchange(this, (Detail) null, created);
+			if (detail == null) {
+				detail = created;
+			}
 		}
-		return this.detail;
+		return detail;
 	}
 
 	private static boolean isRecorded(int state) {
@@ -289,22 +305,30 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 
 	/**
 	 * What only a call with a failed attempt or more than one attempt needs: its counts, and its waits with no
-	 * attempt in flight. Guarded by its {@link CallAttempts}.
+	 * attempt in flight. It is its own lock, which guards them and under which its call's state changes once
+	 * {@link #DETAILED} may be set, so that a count or a wait agrees with the attempts in flight.
 	 */
 	private static final class Detail {
 
+		@GuardedBy("this")
 		private int retries;
 
+		@GuardedBy("this")
 		private int hedges;
 
+		@GuardedBy("this")
 		private int transparentRetries;
 
+		@GuardedBy("this")
 		private boolean waiting;
 
+		@GuardedBy("this")
 		private long waitingSinceNanos;
 
+		@GuardedBy("this")
 		private long retryDelayNanos;
 
+		@GuardedBy("this")
 		void made(AttemptKind kind) {
 			switch (kind) {
 				case RETRY -> this.retries++;
@@ -315,11 +339,13 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 			}
 		}
 
+		@GuardedBy("this")
 		void waitBegins(long nowNanos) {
 			this.waiting = true;
 			this.waitingSinceNanos = nowNanos;
 		}
 
+		@GuardedBy("this")
 		void waitEnds(long nowNanos) {
 			if (this.waiting) {
 				this.waiting = false;

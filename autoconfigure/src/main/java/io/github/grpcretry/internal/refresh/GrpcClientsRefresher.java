@@ -3,6 +3,7 @@ package io.github.grpcretry.internal.refresh;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
 import io.github.grpcretry.channel.ServiceConfigChangeListener.Result;
 import io.github.grpcretry.channel.ServiceConfigChangeListener.Source;
@@ -42,9 +44,12 @@ import org.springframework.core.env.Environment;
  * the running config stays), or, when it changes a setting a running channel cannot take, left for a restart (one
  * warning; nothing of it applied).
  *
- * <p>Binding and each client's state change happen under one lock, so that two events apply in the order they read
- * the configuration; handing the new configs to the channels, waiting for grpc-java to take them, logging and telling
- * the listeners happen after it is released.
+ * <p>Two events apply in the order they read the configuration, yet nothing of the application's runs under a lock:
+ * an event reads without one (binding, which runs the application's converters and bind handlers; the start-up rules;
+ * each changed client's new service config, amended by the service-config customizers and parsed by grpc-java), then
+ * changes the clients' states under the lock, in memory, unless another event changed them since it began to read, in
+ * which case it reads again. Handing the new configs to the channels, waiting for grpc-java to take them, logging and
+ * telling the listeners follow without the lock. Turning retries off reads no configuration, and waits for no event.
  */
 public final class GrpcClientsRefresher {
 
@@ -67,13 +72,22 @@ public final class GrpcClientsRefresher {
 
 	private final Duration takeTimeout;
 
+	// Guards the three fields below, and orders the clients' state changes; held only while an event changes them,
+	// in memory, never while it binds, waits for grpc-java, logs or tells.
 	private final Object lock = new Object();
 
-	// Guarded by lock. Per client name the application did not start with, the properties last read, so that a
-	// client added by a change is reported once.
+	// How many events changed the clients' states: an event that read the configuration changes them only if none
+	// did since it began to read.
+	@GuardedBy("lock")
+	private long changes;
+
+	// Per client name the application did not start with, the properties last read, so that a client added by a
+	// change is reported once.
+	@GuardedBy("lock")
 	private final Map<String, @Nullable ClientProperties> added = new HashMap<>();
 
-	// Guarded by lock. The violations of no client last reported, so that each is reported once.
+	// The violations of no client last reported, so that each is reported once.
+	@GuardedBy("lock")
 	private List<Violation> ofNoClient = List.of();
 
 	/**
@@ -106,18 +120,38 @@ public final class GrpcClientsRefresher {
 	 * of its own.
 	 */
 	public void refresh() {
+		List<Effect> effects = tryRefresh();
+		while (effects == null) {
+			effects = tryRefresh();
+		}
+		long deadline = System.nanoTime() + this.takeTimeout.toNanos();
+		effects.forEach((effect) -> effect.complete(deadline));
+	}
+
+	// The refresh's effects, or null when another event changed the clients while this one read the configuration.
+	private @Nullable List<Effect> tryRefresh() {
+		long begun = changes();
+		Bound bound = bind();
+		Map<String, Decision> decisions = new LinkedHashMap<>();
+		for (String name : this.channels.clientNames()) {
+			decisions.put(name, examine(name, bound, Source.REFRESH, false));
+		}
+		Set<String> names = new LinkedHashSet<>(decisions.keySet());
+		names.addAll(bound.clients().keySet());
+		List<Violation> ofNoClient = bound.violations()
+			.stream()
+			.filter((violation) -> names.stream().noneMatch((name) -> Bound.belongsTo(violation.property(), name)))
+			.toList();
 		List<Effect> effects = new ArrayList<>();
 		synchronized (this.lock) {
-			Bound bound = bind();
-			Set<String> names = new LinkedHashSet<>(this.channels.clientNames());
-			names.addAll(bound.clients().keySet());
-			for (String name : names) {
-				effects.add(examine(name, bound, Source.REFRESH, false).effect());
+			if (this.changes != begun) {
+				return null;
 			}
-			List<Violation> ofNoClient = bound.violations()
-				.stream()
-				.filter((violation) -> names.stream().noneMatch((name) -> Bound.belongsTo(violation.property(), name)))
-				.toList();
+			this.changes++;
+			for (String name : names) {
+				Decision decision = decisions.get(name);
+				effects.add((decision != null) ? decision.make().effect() : added(name, bound, Source.REFRESH));
+			}
 			boolean reported = ofNoClient.equals(this.ofNoClient);
 			this.ofNoClient = ofNoClient;
 			if (!ofNoClient.isEmpty() && !reported) {
@@ -128,14 +162,20 @@ public final class GrpcClientsRefresher {
 				});
 			}
 		}
-		long deadline = System.nanoTime() + this.takeTimeout.toNanos();
-		effects.forEach((effect) -> effect.complete(deadline));
+		return effects;
+	}
+
+	private long changes() {
+		synchronized (this.lock) {
+			return this.changes;
+		}
 	}
 
 	/**
 	 * The incident switch: turns a client's retries off, or back to what the configuration says now. Turning them
 	 * back checks the configuration as it is now first, as a refresh would, and applies a change it holds; one that
-	 * breaks a rule, or that the running channel cannot take, is refused and the retries stay off.
+	 * breaks a rule, or that the running channel cannot take, is refused and the retries stay off. Turning them off
+	 * waits for no refresh, however long its binding takes.
 	 * @param clientName the client's name
 	 * @param off whether to turn them off
 	 * @return what became of it: applied or pending, or refused with every violation
@@ -143,66 +183,72 @@ public final class GrpcClientsRefresher {
 	 */
 	public Outcome switchRetries(String clientName, boolean off) {
 		ClientServiceConfig client = this.channels.clientServiceConfig(clientName);
-		List<Effect> effects = new ArrayList<>();
-		Outcome refused = null;
-		synchronized (this.lock) {
-			if (!off && client.changeable()) {
-				Examined examined = examine(clientName, bind(), Source.ENDPOINT, true);
-				effects.add(examined.effect());
-				refused = examined.refused();
-			}
-			if (refused == null) {
-				effects.add(client.switchRetries(off)::complete);
+		if (off || !client.changeable()) {
+			// Reads no configuration, so no event's reading can come between: the client's own lock orders it.
+			Result result = client.switchRetries(off).complete(System.nanoTime() + this.takeTimeout.toNanos());
+			return new Outcome(result, List.of(), List.of());
+		}
+		Examined examined;
+		ClientServiceConfig.@Nullable Change switched;
+		while (true) {
+			long begun = changes();
+			Decision decision = examine(clientName, bind(), Source.ENDPOINT, true);
+			synchronized (this.lock) {
+				if (this.changes == begun) {
+					this.changes++;
+					examined = decision.make();
+					switched = (examined.refused() == null) ? client.switchRetries(false) : null;
+					break;
+				}
 			}
 		}
+		Outcome refused = examined.refused();
 		if (refused != null) {
-			effects.forEach((effect) -> effect.complete(System.nanoTime()));
+			examined.effect().complete(System.nanoTime());
 			return refused;
 		}
 		long deadline = System.nanoTime() + this.takeTimeout.toNanos();
-		Result result = null;
-		for (Effect effect : effects) {
-			result = effect.complete(deadline);
-		}
+		examined.effect().complete(deadline);
+		Result result = Objects.requireNonNull(switched, "the switch of a change not refused").complete(deadline);
 		return new Outcome(result, List.of(), List.of());
 	}
 
-	private Examined examine(String name, Bound bound, Source source, boolean explicit) {
+	/**
+	 * What a client of the application's start becomes, decided from the configuration as an event read it, without
+	 * the lock: the service-config customizers and grpc-java's parse of a changed config run here.
+	 */
+	private Decision examine(String name, Bound bound, Source source, boolean explicit) {
 		List<Violation> violations = bound.violationsOf(name);
 		ClientProperties candidate = bound.clients().get(name);
 		if (bound.failed() && violations.isEmpty()) {
 			// Another client's property could not be bound: this one's is unknown, and stays as it runs.
-			return Examined.NOTHING;
+			return () -> Examined.NOTHING;
 		}
 		String client = GrpcClientsProperties.CLIENTS + "." + name;
-		ClientProperties builtWith = this.channels.builtWith(name);
-		if (builtWith == null) {
-			return added(name, client, candidate, source);
-		}
+		ClientProperties builtWith = Objects.requireNonNull(this.channels.builtWith(name), "a client of the start's");
 		ClientServiceConfig serviceConfig = this.channels.clientServiceConfig(name);
 		boolean seen = !bound.failed() && Objects.equals(candidate, serviceConfig.lastRead());
 		if (seen && !explicit) {
-			return Examined.NOTHING;
+			return () -> Examined.NOTHING;
 		}
 		if (!violations.isEmpty()) {
-			return refuse(name, serviceConfig.refuse(candidate, source), source, violations);
+			return () -> refuse(name, serviceConfig.refuse(candidate, source), source, violations);
 		}
 		if (candidate == null) {
-			return new Examined(serviceConfig.requireRestart(null, List.of(client), source)::complete, null);
+			return () -> new Examined(serviceConfig.requireRestart(null, List.of(client), source)::complete, null);
 		}
-		List<String> restart = RestartProperties.changed(client, builtWith, candidate);
+		List<String> restart = new ArrayList<>(RestartProperties.changed(client, builtWith, candidate));
 		List<String> live = RestartProperties.liveChanged(client, serviceConfig.configuredProperties(), candidate);
 		if (!serviceConfig.changeable()) {
 			// An in-process channel has no name resolver to hand it a new service config; an xDS one takes its
 			// control plane's alone.
-			restart = new ArrayList<>(restart);
 			restart.addAll(live);
 		}
 		if (!restart.isEmpty()) {
-			return new Examined(serviceConfig.requireRestart(candidate, restart, source)::complete, null);
+			return () -> new Examined(serviceConfig.requireRestart(candidate, restart, source)::complete, null);
 		}
 		if (live.isEmpty()) {
-			return new Examined(serviceConfig.unchanged(candidate, source)::complete, null);
+			return () -> new Examined(serviceConfig.unchanged(candidate, source)::complete, null);
 		}
 		ServiceConfigPipeline.Configured configured;
 		try {
@@ -210,28 +256,36 @@ public final class GrpcClientsRefresher {
 		}
 		catch (RuntimeException ex) {
 			// A service-config customizer's amendment, the running channel's attempt cap, or grpc-java's own parse.
-			return refuse(name, serviceConfig.refuse(candidate, source), source,
-					List.of(Violation.of(client, null, String.valueOf(ex.getMessage()),
-							"change the client's properties so that the running channel can take them, or restart")));
+			List<Violation> refusal = List.of(Violation.of(client, null, String.valueOf(ex.getMessage()),
+					"change the client's properties so that the running channel can take them, or restart"));
+			return () -> refuse(name, serviceConfig.refuse(candidate, source), source, refusal);
 		}
-		return new Examined(serviceConfig.configure(candidate, configured.serviceConfig(),
+		return () -> new Examined(serviceConfig.configure(candidate, configured.serviceConfig(),
 				configured.loadBalancingPolicy(), source, String.join(", ", live))::complete, null);
 	}
 
-	private Examined added(String name, String client, @Nullable ClientProperties candidate, Source source) {
+	// A client the application did not start with: reported once per reading of its properties.
+	@GuardedBy("lock")
+	private Effect added(String name, Bound bound, Source source) {
+		ClientProperties candidate = bound.clients().get(name);
+		if (bound.failed() && bound.violationsOf(name).isEmpty()) {
+			// Another client's property could not be bound: this one's is unknown.
+			return Examined.NOTHING.effect();
+		}
 		if (this.added.containsKey(name) && Objects.equals(this.added.get(name), candidate)) {
-			return Examined.NOTHING;
+			return Examined.NOTHING.effect();
 		}
 		this.added.put(name, candidate);
 		if (candidate == null) {
-			return Examined.NOTHING;
+			return Examined.NOTHING.effect();
 		}
-		return new Examined((deadline) -> {
-			logger.warn("gRPC client '" + name + "': " + ClientServiceConfig.describe(source) + " added " + client + ", which needs a"
-					+ " channel bean of its own: restart the application to add the client");
+		String client = GrpcClientsProperties.CLIENTS + "." + name;
+		return (deadline) -> {
+			logger.warn("gRPC client '" + name + "': " + ClientServiceConfig.describe(source) + " added " + client
+					+ ", which needs a channel bean of its own: restart the application to add the client");
 			tell(name, source, Result.RESTART_REQUIRED);
 			return Result.RESTART_REQUIRED;
-		}, null);
+		};
 	}
 
 	private Examined refuse(String name, ClientServiceConfig.Change change, Source source,
@@ -316,6 +370,17 @@ public final class GrpcClientsRefresher {
 	 * @param restartRequired the properties that need a restart, when left for one
 	 */
 	public record Outcome(@Nullable Result result, List<Violation> violations, List<String> restartRequired) {
+	}
+
+	/**
+	 * What examining a client decided, made under the lock by the event that read the configuration, once no other
+	 * event changed the clients since it began to read: it changes the client's state, in memory.
+	 */
+	@FunctionalInterface
+	private interface Decision {
+
+		Examined make();
+
 	}
 
 	/**

@@ -1,7 +1,12 @@
 package io.github.grpcretry.internal.metrics;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.echo.EchoGrpc;
@@ -14,9 +19,11 @@ import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -249,6 +256,96 @@ class AttemptLifecycleTests {
 		assertThat(retryDelay().count()).isEqualTo(1);
 	}
 
+	@Test
+	void retriedCallIsRecordedWhileAnotherThreadLocksItsTracerFactory() throws InterruptedException {
+		Call call = new Call();
+		// grpc-java hands the factory to whoever holds the call's options: any code can lock it, for as long as it
+		// likes, and the call's attempts must not wait for that.
+		ClientStreamTracer.Factory factory = call.tracerFactory();
+		CountDownLatch locked = new CountDownLatch(1);
+		CountDownLatch unlock = new CountDownLatch(1);
+		Thread holder = new Thread(() -> {
+			synchronized (factory) {
+				locked.countDown();
+				awaitQuietly(unlock);
+			}
+		});
+		holder.start();
+		try {
+			locked.await();
+			CompletableFuture<Void> events = CompletableFuture.runAsync(() -> {
+				ClientStreamTracer initial = call.initial();
+				initial.outboundHeaders();
+				initial.streamClosed(Status.UNAVAILABLE);
+				ClientStreamTracer retry = call.retry(1);
+				retry.outboundHeaders();
+				retry.streamClosed(Status.OK);
+				call.close(Status.Code.OK);
+			});
+			assertThat(events).succeedsWithin(Duration.ofSeconds(5));
+		}
+		finally {
+			unlock.countDown();
+			holder.join();
+		}
+		assertThat(this.meters.calls("outcome", "success_with_retry", "status", "OK")).isEqualTo(1);
+		assertThat(this.meters.total("grpc.client.call.retries")).isEqualTo(1);
+	}
+
+	@Test
+	void firstCallsOfAMethodDoNotWaitForEachOtherToRegisterItsMeters() {
+		// A meter filter of the application's that, the first time it maps a meter, waits for a call of the same
+		// method on another thread: one that looks a tag up through the very channel, say.
+		AtomicBoolean first = new AtomicBoolean(true);
+		CompletableFuture<Boolean> otherCallStarted = new CompletableFuture<>();
+		this.registry.config().meterFilter(new MeterFilter() {
+
+			@Override
+			public Meter.Id map(Meter.Id id) {
+				if (first.compareAndSet(true, false)) {
+					CompletableFuture<Void> other = CompletableFuture.runAsync(Call::new);
+					otherCallStarted.complete(finishesWithin(other, Duration.ofSeconds(5)));
+				}
+				return id;
+			}
+
+		});
+		Call call = new Call();
+		assertThat(otherCallStarted).as("the other call went on while the first registered the meters")
+			.isCompletedWithValue(true);
+		ClientStreamTracer initial = call.initial();
+		initial.outboundHeaders();
+		initial.streamClosed(Status.OK);
+		call.close(Status.Code.OK);
+		assertThat(this.meters.calls("outcome", "success_without_retry", "status", "OK")).isEqualTo(1);
+	}
+
+	private static boolean finishesWithin(CompletableFuture<?> future, Duration timeout) {
+		try {
+			future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+			return true;
+		}
+		catch (TimeoutException ex) {
+			return false;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+		catch (ExecutionException ex) {
+			throw new IllegalStateException(ex.getCause());
+		}
+	}
+
+	private static void awaitQuietly(CountDownLatch latch) {
+		try {
+			latch.await();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
 	private Timer retryDelay() {
 		return this.registry.get("grpc.client.call.retry_delay").timer();
 	}
@@ -286,6 +383,11 @@ class AttemptLifecycleTests {
 			}, new Metadata());
 		}
 
+		ClientStreamTracer.Factory tracerFactory() {
+			assertThat(this.callOptions.getStreamTracerFactories()).hasSize(1);
+			return this.callOptions.getStreamTracerFactories().get(0);
+		}
+
 		ClientStreamTracer initial() {
 			return attempt(0, false, false);
 		}
@@ -305,8 +407,7 @@ class AttemptLifecycleTests {
 				.setIsHedging(hedging)
 				.setIsTransparentRetry(transparentRetry)
 				.build();
-			assertThat(this.callOptions.getStreamTracerFactories()).hasSize(1);
-			return this.callOptions.getStreamTracerFactories().get(0).newClientStreamTracer(info, new Metadata());
+			return tracerFactory().newClientStreamTracer(info, new Metadata());
 		}
 
 		void close(Status.Code code) {
