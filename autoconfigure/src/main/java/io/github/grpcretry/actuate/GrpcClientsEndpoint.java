@@ -1,9 +1,10 @@
 package io.github.grpcretry.actuate;
 
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
@@ -14,58 +15,45 @@ import io.grpc.ConnectivityState;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
-import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
+import org.springframework.boot.convert.ApplicationConversionService;
+import org.springframework.core.convert.ConversionException;
 import org.springframework.core.env.PropertyResolver;
 
 /**
  * The {@code grpcclients} actuator endpoint: every client's target, negotiation type, load-balancing policy, service
  * config in effect exactly as handed to grpc-java (where it came from, when it last changed), connectivity state and
  * figures so far; never an SSL bundle's material, its name at most. Its one write operation is the incident switch,
- * which turns a client's retries off or back to the configured ones; the endpoint is read-only unless the
- * application grants more ({@code management.endpoint.grpcclients.access=unrestricted}), and the switch takes that
- * grant from the {@code access} keys only, never from the deprecated {@code enabled} keys that Spring Boot still
- * maps to unrestricted access.
+ * which turns a client's retries off or back to the configured ones. Technology-neutral, as Spring Boot's
+ * {@code LoggersEndpoint}: over JMX its operations answer as written here, a refused switch is an
+ * {@link InvalidEndpointRequestException} with the reason; over HTTP {@link GrpcClientsEndpointWebExtension} adds the
+ * statuses. The endpoint is read-only unless the application grants more
+ * ({@code management.endpoint.grpcclients.access=unrestricted}), and the switch takes that grant from the
+ * {@code access} keys only, never from the deprecated {@code enabled} keys that Spring Boot still maps to
+ * unrestricted access, on every technology alike.
  */
 @Endpoint(id = "grpcclients", defaultAccess = Access.READ_ONLY)
 public class GrpcClientsEndpoint {
-
-	private static final String RETRIES_OFF = "off";
-
-	private static final String RETRIES_CONFIGURED = "configured";
-
-	private static final int STATUS_ACCEPTED = 202;
 
 	private final GrpcClientsView clients;
 
 	private final SwitchAccess switchAccess;
 
 	/**
-	 * Creates the endpoint as the auto-configuration does: its switch writes only when the {@code access} keys of the
-	 * given properties grant the endpoint unrestricted access, and answers 403 naming the key to set otherwise.
+	 * Creates the endpoint: its switch writes only when the {@code access} keys of the given properties grant the
+	 * endpoint unrestricted access, and is refused naming the key to set otherwise. Code that decides itself who may
+	 * switch a client's retries calls {@link GrpcClientsView#switchRetries} instead.
 	 * @param clients the view of the clients it reports
 	 * @param properties the application's environment, where the {@code management.endpoint(s).access} keys are read
 	 */
 	public GrpcClientsEndpoint(GrpcClientsView clients, PropertyResolver properties) {
-		this(clients, SwitchAccess.of(properties));
-	}
-
-	/**
-	 * Creates the endpoint with a switch that asks no key: for code that calls it directly and decides itself who
-	 * may. A bean that replaces the auto-configured one should take the application's environment instead.
-	 * @param clients the view of the clients it reports
-	 */
-	public GrpcClientsEndpoint(GrpcClientsView clients) {
-		this(clients, SwitchAccess.unchecked());
-	}
-
-	private GrpcClientsEndpoint(GrpcClientsView clients, SwitchAccess switchAccess) {
 		this.clients = clients;
-		this.switchAccess = switchAccess;
+		this.switchAccess = SwitchAccess.of(properties);
 	}
 
 	/**
@@ -100,57 +88,96 @@ public class GrpcClientsEndpoint {
 		ClientServiceConfig.PendingChange pending = serviceConfig.pendingChange();
 		return new GrpcClientDescriptor(settings.target(), settings.negotiationType(), settings.sslBundle(),
 				serviceConfig.loadBalancingPolicy(), Collections.unmodifiableMap(serviceConfig.serviceConfig()),
-				serviceConfig.retriesOff() ? RETRIES_OFF : RETRIES_CONFIGURED, serviceConfig.source().value(),
-				serviceConfig.changedAt().toString(),
+				(serviceConfig.retriesOff() ? Retries.OFF : Retries.CONFIGURED).value(),
+				serviceConfig.source().value(), serviceConfig.changedAt().toString(),
 				(pending != null) ? Collections.unmodifiableMap(pending.serviceConfig()) : null,
 				serviceConfig.pendingRestart(), (state != null) ? state.name() : null, this.clients.figures(name));
 	}
 
 	/**
-	 * The incident switch: turns a client's retries off ({@code "off"}: every method makes one attempt, no hedging;
-	 * timeouts and the rest kept) or back to what the configuration says ({@code "configured"}), for the calls that
-	 * start from now on. It wins over every other source of the client's service config while it is off.
+	 * The incident switch: turns a client's retries off ({@link Retries#OFF}: every method makes one attempt, no
+	 * hedging; timeouts and the rest kept) or back to what the configuration says ({@link Retries#CONFIGURED}), for
+	 * the calls that start from now on. It wins over every other source of the client's service config while it is
+	 * off. Waits up to 2 seconds for grpc-java to take the change; a change it has not taken by then is shown under
+	 * {@code pendingServiceConfig} and taken with the name resolver's next good result.
 	 * @param name the client's name
-	 * @param retries {@code off} or {@code configured}
-	 * @return 200 with the client as it is now, once grpc-java has taken the change; 202 with the client, its change
-	 * under {@code pendingServiceConfig}, when grpc-java has not taken it yet (its name resolver has no good result:
-	 * an error, no addresses); 403, naming the key to set, when no {@code access} key grants writes; 404 for an
-	 * unknown client; 400 for another value, for a client whose channel cannot take a change while it runs
-	 * (in-process, or an xDS target, whose control plane supplies its config), or, for {@code configured}, with every
-	 * violation when the configuration now breaks a start-up rule or cannot run on the channel (the retries stay as
-	 * they are)
+	 * @param retries {@code off} or {@code configured}, in any case
+	 * @return the client as it is now
+	 * @throws InvalidEndpointRequestException with the reason, and every violation, when the switch is refused: no
+	 * {@code access} key grants writes (naming the key to set), no client has the name, its channel cannot take a
+	 * change while it runs (in-process, or an xDS target, whose control plane supplies its config), or, for
+	 * {@code configured}, the configuration now breaks a start-up rule or cannot run on the channel (the retries stay
+	 * as they are)
 	 */
 	@WriteOperation
-	public WebEndpointResponse<Object> switchRetries(@Selector String name, String retries) {
-		WebEndpointResponse<Object> refused = this.switchAccess.refusal();
-		if (refused != null) {
-			return refused;
+	public GrpcClientDescriptor switchRetries(@Selector String name, Retries retries) {
+		return switched(name, retries).client();
+	}
+
+	// The switch as every technology answers it: the web extension gives each answer its HTTP status.
+	Switched switched(String name, Retries retries) {
+		String refusal = this.switchAccess.refusal();
+		if (refusal != null) {
+			throw new SwitchRefusedException(SwitchRefusedException.Reason.ACCESS, refusal, List.of());
 		}
 		if (this.clients.settings(name) == null) {
-			return new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND);
-		}
-		if (!RETRIES_OFF.equals(retries) && !RETRIES_CONFIGURED.equals(retries)) {
-			return new WebEndpointResponse<>(Map.of("error", "retries must be \"" + RETRIES_OFF + "\" or \""
-					+ RETRIES_CONFIGURED + "\", not \"" + retries + "\""), WebEndpointResponse.STATUS_BAD_REQUEST);
+			throw new SwitchRefusedException(SwitchRefusedException.Reason.UNKNOWN_CLIENT,
+					"no gRPC client is named '" + name + "'", List.of());
 		}
 		GrpcClientsRefresher.Outcome outcome;
 		try {
-			outcome = this.clients.switchRetries(name, RETRIES_OFF.equals(retries));
-			if (outcome.result() == ServiceConfigChangeListener.Result.REFUSED) {
-				Map<String, Object> body = new LinkedHashMap<>();
-				body.put("error", "the configuration of gRPC client '" + name + "' breaks "
-						+ outcome.violations().size() + " rule(s), so its retries stay as they are; fix them and"
-						+ " ask again");
-				body.put("violations", outcome.violations());
-				return new WebEndpointResponse<>(body, WebEndpointResponse.STATUS_BAD_REQUEST);
-			}
+			outcome = this.clients.switchRetries(name, retries == Retries.OFF);
 		}
 		catch (IllegalStateException ex) {
-			return new WebEndpointResponse<>(Map.of("error", ex.getMessage()), WebEndpointResponse.STATUS_BAD_REQUEST);
+			throw new SwitchRefusedException(SwitchRefusedException.Reason.REFUSED, String.valueOf(ex.getMessage()),
+					List.of());
 		}
-		return new WebEndpointResponse<>(client(name),
-				(outcome.result() == ServiceConfigChangeListener.Result.PENDING) ? STATUS_ACCEPTED
-						: WebEndpointResponse.STATUS_OK);
+		if (outcome.result() == ServiceConfigChangeListener.Result.REFUSED) {
+			throw new SwitchRefusedException(SwitchRefusedException.Reason.REFUSED,
+					"the configuration of gRPC client '" + name + "' breaks " + outcome.violations().size()
+							+ " rule(s), so its retries stay as they are; fix them and ask again",
+					outcome.violations());
+		}
+		// Clients are never removed while the application runs: the one just switched is there.
+		GrpcClientDescriptor client = Objects.requireNonNull(client(name));
+		return new Switched(client, outcome.result() == ServiceConfigChangeListener.Result.PENDING);
+	}
+
+	/**
+	 * What the incident switch does to a client's retries.
+	 */
+	public enum Retries {
+
+		/** Every method makes one attempt, without hedging; timeouts and the rest kept. */
+		OFF,
+
+		/** What the configuration says now. */
+		CONFIGURED;
+
+		/**
+		 * The value as the endpoint writes it, and as it is written to it.
+		 * @return {@code off} or {@code configured}
+		 */
+		public String value() {
+			return name().toLowerCase(Locale.ROOT);
+		}
+
+		// As Spring Boot maps an endpoint's enum parameter on every technology (lenient: "off", "OFF", "Off").
+		static @Nullable Retries of(String value) {
+			try {
+				return ApplicationConversionService.getSharedInstance().convert(value, Retries.class);
+			}
+			catch (ConversionException ex) {
+				return null;
+			}
+		}
+
+	}
+
+	/**
+	 * A switch made: the client as it is now, and whether grpc-java has yet to take the change.
+	 */
+	record Switched(GrpcClientDescriptor client, boolean pending) {
 	}
 
 	/**

@@ -1,22 +1,20 @@
 package io.github.grpcretry.actuate;
 
-import java.util.Map;
-
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.Access;
-import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.core.env.PropertyResolver;
 
 /**
  * Whether the incident switch may write: only when the {@code access} keys grant the {@code grpcclients} endpoint
  * unrestricted access. Spring Boot 3.5 to 4.1 also grant it for the deprecated
  * {@code management.endpoint.grpcclients.enabled=true} and {@code management.endpoints.enabled-by-default=true};
- * with one of those alone the endpoint stays readable, a write is refused naming the key to set, and start-up warns
- * once. Reads the keys as Spring Boot's {@code PropertiesEndpointAccessResolver} does on each of those lines: the
- * endpoint's own key before the default for every endpoint, then capped by {@code access.max-permitted}.
+ * with one of those alone the endpoint stays readable, a write is refused naming the key to set (over HTTP with 403,
+ * over JMX, where Boot lets the operation through as well, with the same reason), and start-up warns once. Reads the
+ * keys as Spring Boot's {@code PropertiesEndpointAccessResolver} does on each of those lines: the endpoint's own key
+ * before the default for every endpoint, then capped by {@code access.max-permitted}.
  */
 final class SwitchAccess {
 
@@ -29,9 +27,6 @@ final class SwitchAccess {
 	static final String ENABLED_BY_DEFAULT_KEY = "management.endpoints.enabled-by-default";
 
 	static final String MAX_PERMITTED_KEY = "management.endpoints.access.max-permitted";
-
-	// Forbidden: understood, but not granted (not 401: no credentials would help); no Boot line has a constant for it
-	static final int STATUS_FORBIDDEN = 403;
 
 	private static final Log logger = LogFactory.getLog(SwitchAccess.class);
 
@@ -46,14 +41,6 @@ final class SwitchAccess {
 	}
 
 	/**
-	 * Writes allowed without asking any key: for an endpoint built by hand, whose caller decides who reaches it.
-	 * @return the access
-	 */
-	static SwitchAccess unchecked() {
-		return new SwitchAccess(true, null);
-	}
-
-	/**
 	 * Reads the access keys, and warns once when a legacy key grants what the switch does not take from it.
 	 * @param properties the application's environment
 	 * @return the access
@@ -64,23 +51,22 @@ final class SwitchAccess {
 		if (access.ignoredLegacyKey != null) {
 			logger.warn(access.ignoredLegacyKey + "=true grants the grpcclients endpoint unrestricted access in Spring"
 					+ " Boot, but its incident switch takes writes from the access keys only: the endpoint stays"
-					+ " readable and a write is refused (403); " + access.advice() + " to grant writes");
+					+ " readable and a write is refused; " + access.advice() + " to grant writes");
 		}
 		return access;
 	}
 
 	/**
-	 * What the switch answers instead of writing.
-	 * @return a 403 naming the key to set, or {@code null} when writes are granted
+	 * Why the switch may not write.
+	 * @return the reason, naming the key to set, or {@code null} when writes are granted
 	 */
-	@Nullable WebEndpointResponse<Object> refusal() {
+	@Nullable String refusal() {
 		if (this.granted) {
 			return null;
 		}
 		String reason = (this.ignoredLegacyKey != null) ? this.ignoredLegacyKey + "=true grants it no writes"
 				: "no access key grants the grpcclients endpoint writes";
-		return new WebEndpointResponse<>(Map.of("error", "the incident switch is refused: " + reason + "; " + advice()),
-				STATUS_FORBIDDEN);
+		return "the incident switch is refused: " + reason + "; " + advice();
 	}
 
 	private String advice() {

@@ -6,11 +6,13 @@ import java.util.concurrent.TimeUnit;
 
 import io.github.grpcretry.actuate.GrpcClientsEndpoint;
 import io.github.grpcretry.actuate.GrpcClientsEndpoint.GrpcClientDescriptor;
+import io.github.grpcretry.actuate.GrpcClientsEndpointWebExtension;
 import io.github.grpcretry.actuate.GrpcClientsView;
 import io.github.grpcretry.internal.channel.GrpcChannelFactory;
 import io.github.grpcretry.test.ControlledResolver;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
+import io.github.grpcretry.test.WritableEndpoint;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.grpc.ManagedChannel;
@@ -63,7 +65,7 @@ class LiveChangeTakenTests {
 					assertThat(server.requestCount()).isEqualTo(1);
 
 					// A change reaches grpc-java from such a resolver too.
-					assertThat(endpoint(context).switchRetries("echo", "off").getStatus()).isEqualTo(200);
+					assertThat(switchRetries(context, "off").getStatus()).isEqualTo(200);
 				});
 		}
 	}
@@ -84,7 +86,7 @@ class LiveChangeTakenTests {
 						resolver.latest().resolveToNothing();
 					}
 
-					WebEndpointResponse<Object> response = endpoint(context).switchRetries("echo", "off");
+					WebEndpointResponse<Object> response = switchRetries(context, "off");
 					assertThat(response.getStatus()).isEqualTo(202);
 					GrpcClientDescriptor client = (GrpcClientDescriptor) response.getBody();
 					assertThat(client.retries()).isEqualTo("off");
@@ -119,7 +121,7 @@ class LiveChangeTakenTests {
 					await().atMost(Duration.ofSeconds(5)).until(idle::isShutdown);
 
 					// The change wakes the channel, whose new resolver holds its result back.
-					assertThat(endpoint(context).switchRetries("echo", "off").getStatus()).isEqualTo(202);
+					assertThat(switchRetries(context, "off").getStatus()).isEqualTo(202);
 					assertThat(resolver.latest()).isNotSameAs(idle);
 					idle.resolve();
 					assertThat(endpoint(context).client("echo").pendingServiceConfig()).isNotNull();
@@ -145,7 +147,7 @@ class LiveChangeTakenTests {
 					resolver.latest().fail();
 					GrpcClientsEndpoint endpoint = endpoint(context);
 					CompletableFuture<WebEndpointResponse<Object>> switched = CompletableFuture
-						.supplyAsync(() -> endpoint.switchRetries("echo", "off"));
+						.supplyAsync(() -> switchRetries(context, "off"));
 					await().atMost(Duration.ofSeconds(5))
 						.until(() -> context.getBean(GrpcClientsView.class).serviceConfig("echo").pendingChange() != null);
 					assertThat(switched).isNotDone();
@@ -165,12 +167,11 @@ class LiveChangeTakenTests {
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
 						ENTRY_0 + "retry-policy.max-attempts=6")
 				.run((context) -> {
-					GrpcClientsEndpoint endpoint = endpoint(context);
-					assertThat(endpoint.switchRetries("echo", "off").getStatus()).isEqualTo(200);
+					assertThat(switchRetries(context, "off").getStatus()).isEqualTo(200);
 					channel(context).shutdownNow();
 					ManagedChannel rebuilt = context.getBean(GrpcChannelFactory.class).createChannel("echo");
 
-					assertThat(endpoint.switchRetries("echo", "configured").getStatus()).isEqualTo(200);
+					assertThat(switchRetries(context, "configured").getStatus()).isEqualTo(200);
 					assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(() -> EchoGrpc
 						.newBlockingStub(rebuilt)
 						.unaryEcho(EchoRequest.newBuilder().setMessage("hi").build()));
@@ -180,7 +181,12 @@ class LiveChangeTakenTests {
 	}
 
 	private static GrpcClientsEndpoint endpoint(AssertableApplicationContext context) {
-		return new GrpcClientsEndpoint(context.getBean(GrpcClientsView.class));
+		return WritableEndpoint.of(context.getBean(GrpcClientsView.class));
+	}
+
+	// The switch with the HTTP status it answers: 200 once taken, 202 while pending.
+	private static WebEndpointResponse<Object> switchRetries(AssertableApplicationContext context, String retries) {
+		return new GrpcClientsEndpointWebExtension(endpoint(context)).switchRetries("echo", retries);
 	}
 
 	private static EchoTestServer failing() {

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import io.github.grpcretry.actuate.GrpcClientsEndpoint;
+import io.github.grpcretry.actuate.GrpcClientsEndpointWebExtension;
 import io.github.grpcretry.actuate.GrpcClientsView;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
@@ -13,6 +14,7 @@ import io.github.grpcretry.test.GrpcJavaUnderTest;
 import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.PerCallSummaries;
 import io.github.grpcretry.test.StartupFailures;
+import io.github.grpcretry.test.WritableEndpoint;
 import io.github.grpcretry.test.XdsControlPlane;
 import io.github.grpcretry.test.XdsControlPlane.RouteRetries;
 import io.github.grpcretry.test.echo.EchoGrpc;
@@ -95,10 +97,11 @@ class XdsClientTests {
 					null);
 			runClient(target, (context) -> {
 				echo(context).unaryEcho(request("hello"));
-				GrpcClientsEndpoint endpoint = new GrpcClientsEndpoint(context.getBean(GrpcClientsView.class));
+				GrpcClientsEndpoint endpoint = WritableEndpoint.of(context.getBean(GrpcClientsView.class));
 				assertThat(endpoint.client("echo").serviceConfigSource()).isEqualTo("resolver");
 
-				WebEndpointResponse<Object> response = endpoint.switchRetries("echo", "off");
+				WebEndpointResponse<Object> response = new GrpcClientsEndpointWebExtension(endpoint)
+					.switchRetries("echo", "off");
 				assertThat(response.getStatus()).isEqualTo(400);
 				assertThat(response.getBody()).asString().contains("xDS control plane supplies");
 				assertThat(endpoint.client("echo").retries()).isEqualTo("configured");

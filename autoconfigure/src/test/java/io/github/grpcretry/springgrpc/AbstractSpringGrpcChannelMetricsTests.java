@@ -73,6 +73,21 @@ public abstract class AbstractSpringGrpcChannelMetricsTests {
 	}
 
 	@Test
+	void metricsOffCountsNoAttemptOfAChannelFromSpringGrpcsFactory() {
+		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.failAllButEvery(4))) {
+			retryingChannel(contextRunner(), server.address()).withPropertyValues("grpc.client.metrics.enabled=false")
+				.run((context) -> {
+					assertThat(context).doesNotHaveBean(SpringGrpcAttemptMetricsCustomizer.class);
+					ManagedChannel channel = context.getBean(GrpcChannelFactory.class).createChannel(CHANNEL);
+					callFiveTimes(channel);
+					// Still retried: only the counting is off.
+					assertThat(server.requestCount()).isEqualTo(20);
+					assertThat(context.getBean(MeterRegistry.class).find("grpc.client.attempts").meters()).isEmpty();
+				});
+		}
+	}
+
+	@Test
 	void springGrpcsOwnObservationStillSeesEveryCall() {
 		AtomicInteger observedCalls = new AtomicInteger();
 		ObservationRegistry observations = ObservationRegistry.create();

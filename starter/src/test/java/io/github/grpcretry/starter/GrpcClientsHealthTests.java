@@ -14,6 +14,7 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static io.github.grpcretry.starter.WebApplications.call;
@@ -25,8 +26,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The {@code grpcClients} health contributor as users see it, with the starter, the actuator and a web server: in
- * {@code /actuator/health}, never in the liveness or readiness probe. Run on each Spring Boot line, where Boot 3.5's
- * contributor comes from the starter's Boot 3 module and Boot 4's from the autoconfigure module.
+ * {@code /actuator/health}, never in the liveness or readiness probe, and replaced by the application's own bean of its
+ * name. Run on each Spring Boot line, where Boot 3.5's contributor comes from the starter's Boot 3 module and Boot 4's
+ * from the autoconfigure module.
  */
 class GrpcClientsHealthTests {
 
@@ -77,6 +79,20 @@ class GrpcClientsHealthTests {
 		}
 	}
 
+	@Test
+	void aBeanOfTheApplicationsNamedGrpcClientsHealthContributorTakesThePlaceOfTheStarters() {
+		ApplicationHealth mine = new ApplicationHealth();
+		new ApplicationContextRunner().withUserConfiguration(Application.class)
+			.withPropertyValues("grpc.clients.unused.address=127.0.0.1:1",
+					"grpc.clients.unused.negotiation-type=plaintext")
+			.withBean("grpcClientsHealthContributor", ApplicationHealth.class, () -> mine)
+			.run((context) -> {
+				// Bean definitions are not overridden here: the starter's by that name would fail start-up.
+				assertThat(context).hasNotFailed();
+				assertThat(context.getBean("grpcClientsHealthContributor")).isSameAs(mine);
+			});
+	}
+
 	private static ConfigurableApplicationContext start(int deadPort) {
 		return new SpringApplicationBuilder(Application.class).web(WebApplicationType.SERVLET)
 			.properties("server.port=0", "management.endpoint.health.show-details=always",
@@ -90,6 +106,11 @@ class GrpcClientsHealthTests {
 	@SpringBootConfiguration
 	@EnableAutoConfiguration
 	static class Application {
+
+	}
+
+	/** The application's own contributor: its type is Spring Boot's of its line, which the test names on none. */
+	static final class ApplicationHealth {
 
 	}
 

@@ -12,13 +12,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import io.github.grpcretry.actuate.GrpcClientsEndpoint;
+import io.github.grpcretry.actuate.GrpcClientsEndpointWebExtension;
 import io.github.grpcretry.actuate.GrpcClientsView;
 import io.github.grpcretry.test.ConcurrentCallers;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.PerCallSummaries;
+import io.github.grpcretry.test.WritableEndpoint;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.grpc.ManagedChannel;
@@ -92,7 +93,7 @@ class RefreshAndSwitchUnderLoadTests {
 		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.failAllButEvery(3));
 				ConfigurableApplicationContext context = start(server, 4, "1ms")) {
 			ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
-			GrpcClientsEndpoint endpoint = new GrpcClientsEndpoint(context.getBean(GrpcClientsView.class));
+			GrpcClientsEndpointWebExtension endpoint = WritableEndpoint.overHttp(context.getBean(GrpcClientsView.class));
 			ContextRefresher refresher = context.getBean(ContextRefresher.class);
 			// A source the application changes in place, as a database-backed one: a refresh then names no key.
 			Map<String, Object> reloaded = new ConcurrentHashMap<>(

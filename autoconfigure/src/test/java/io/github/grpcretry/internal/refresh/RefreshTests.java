@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.github.grpcretry.actuate.GrpcClientsEndpoint;
+import io.github.grpcretry.actuate.GrpcClientsEndpointWebExtension;
 import io.github.grpcretry.actuate.GrpcClientsView;
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
@@ -20,6 +21,7 @@ import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.GrpcJavaUnderTest;
 import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.StartupFailures;
+import io.github.grpcretry.test.WritableEndpoint;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.github.grpcretry.validation.Violation;
@@ -156,7 +158,7 @@ class RefreshTests {
 	@SuppressWarnings("unchecked")
 	void turningRetriesBackToAConfigurationAboveTheChannelsCapIsA400() throws Exception {
 		try (EchoTestServer server = failing(); ConfigurableApplicationContext context = start(server, 4)) {
-			GrpcClientsEndpoint endpoint = new GrpcClientsEndpoint(context.getBean(GrpcClientsView.class));
+			GrpcClientsEndpointWebExtension endpoint = WritableEndpoint.overHttp(context.getBean(GrpcClientsView.class));
 			assertThat(endpoint.switchRetries("echo", "off").getStatus()).isEqualTo(200);
 			refresh(context, server, 6);
 			assertThat(changes(context, "refresh", "refused")).isEqualTo(1);
@@ -188,7 +190,8 @@ class RefreshTests {
 				failingCall(context);
 				assertThat(server.requests()).extracting(EchoTestServer.Request::previousAttempts)
 					.containsExactly(0, 1, 0);
-				GrpcClientsEndpoint endpoint = new GrpcClientsEndpoint(context.getBean(GrpcClientsView.class));
+				GrpcClientsEndpointWebExtension endpoint = WritableEndpoint
+					.overHttp(context.getBean(GrpcClientsView.class));
 
 				// Back to what is configured, when it is already: nothing new for grpc-java, whose every new config
 				// is a new throttle with every token back.
@@ -324,8 +327,8 @@ class RefreshTests {
 			assertThat(serviceConfig(context).state().pendingRestart()).containsExactly("grpc.clients.echo.address");
 			assertThat(output).contains("a refresh changed grpc.clients.echo.address, which a running channel cannot"
 					+ " take; nothing of this change was applied");
-			GrpcClientsEndpoint.GrpcClientDescriptor client = new GrpcClientsEndpoint(
-					context.getBean(GrpcClientsView.class))
+			GrpcClientsEndpoint.GrpcClientDescriptor client = WritableEndpoint
+				.of(context.getBean(GrpcClientsView.class))
 				.client("echo");
 			assertThat(client.pendingRestart()).containsExactly("grpc.clients.echo.address");
 
@@ -374,15 +377,16 @@ class RefreshTests {
 	@Test
 	void theIncidentSwitchStaysOnAcrossARefreshAndTurnsBackToTheRefreshedPolicy() throws Exception {
 		try (EchoTestServer server = failing(); ConfigurableApplicationContext context = start(server, 4)) {
-			GrpcClientsEndpoint endpoint = new GrpcClientsEndpoint(context.getBean(GrpcClientsView.class));
-			assertThat(endpoint.switchRetries("echo", "off").getStatus()).isEqualTo(200);
+			GrpcClientsEndpoint endpoint = WritableEndpoint.of(context.getBean(GrpcClientsView.class));
+			GrpcClientsEndpointWebExtension overHttp = new GrpcClientsEndpointWebExtension(endpoint);
+			assertThat(overHttp.switchRetries("echo", "off").getStatus()).isEqualTo(200);
 			refresh(context, server, 3);
 			failingCall(context);
 			assertThat(server.requestCount()).isEqualTo(1);
 			assertThat(endpoint.client("echo").retries()).isEqualTo("off");
 			assertThat(endpoint.client("echo").serviceConfigSource()).isEqualTo("endpoint");
 
-			assertThat(endpoint.switchRetries("echo", "configured").getStatus()).isEqualTo(200);
+			assertThat(overHttp.switchRetries("echo", "configured").getStatus()).isEqualTo(200);
 			failingCall(context);
 			assertThat(server.requestCount()).isEqualTo(1 + 3);
 			assertThat(changes(context, "refresh", "applied")).isEqualTo(1);
@@ -394,7 +398,7 @@ class RefreshTests {
 	@SuppressWarnings("unchecked")
 	void turningRetriesBackToAConfigurationThatBreaksARuleIsA400WithEveryViolation() throws Exception {
 		try (EchoTestServer server = failing(); ConfigurableApplicationContext context = start(server, 4)) {
-			GrpcClientsEndpoint endpoint = new GrpcClientsEndpoint(context.getBean(GrpcClientsView.class));
+			GrpcClientsEndpointWebExtension endpoint = WritableEndpoint.overHttp(context.getBean(GrpcClientsView.class));
 			endpoint.switchRetries("echo", "off");
 			write(server, 3, ENTRY + "retry-policy.backoff-multiplier=0", ENTRY + "retry-policy.max-backoff=-1s");
 			context.getBean(ContextRefresher.class).refresh();
