@@ -1,7 +1,7 @@
 package io.github.grpcretry.boot3;
 
-import io.github.grpcretry.actuate.ClientHealthReport;
-import io.github.grpcretry.actuate.GrpcClientsView;
+import io.github.grpcretry.internal.actuate.ClientHealthReport;
+import io.github.grpcretry.internal.actuate.GrpcClientsView;
 
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
@@ -10,7 +10,7 @@ import org.springframework.boot.actuate.health.HealthIndicator;
  * The health of one client on Spring Boot 3.5: {@code DOWN} in {@code TRANSIENT_FAILURE}, with its connectivity
  * state and target as details. Reading it never connects a channel.
  */
-public class Boot3GrpcClientHealthIndicator implements HealthIndicator {
+class Boot3GrpcClientHealthIndicator implements HealthIndicator {
 
 	private final GrpcClientsView clients;
 
@@ -21,7 +21,7 @@ public class Boot3GrpcClientHealthIndicator implements HealthIndicator {
 	 * @param clients the view of the clients
 	 * @param clientName the client's name
 	 */
-	public Boot3GrpcClientHealthIndicator(GrpcClientsView clients, String clientName) {
+	Boot3GrpcClientHealthIndicator(GrpcClientsView clients, String clientName) {
 		this.clients = clients;
 		this.clientName = clientName;
 	}

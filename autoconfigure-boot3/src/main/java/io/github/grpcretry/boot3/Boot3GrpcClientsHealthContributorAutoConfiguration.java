@@ -3,8 +3,8 @@ package io.github.grpcretry.boot3;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.github.grpcretry.actuate.GrpcClientsView;
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
+import io.github.grpcretry.internal.actuate.GrpcClientsView;
 
 import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.actuate.health.CompositeHealthContributor;

@@ -3,8 +3,8 @@ package io.github.grpcretry.autoconfigure;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.github.grpcretry.actuate.GrpcClientHealthIndicator;
-import io.github.grpcretry.actuate.GrpcClientsView;
+import io.github.grpcretry.internal.actuate.GrpcClientHealthIndicator;
+import io.github.grpcretry.internal.actuate.GrpcClientsView;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;

@@ -5,11 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
-import io.github.grpcretry.actuate.ClientFigures;
-import io.github.grpcretry.actuate.GrpcClientsView;
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.channel.RetryServiceConfigCustomizer;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
+import io.github.grpcretry.internal.actuate.GrpcClientsView;
 import io.github.grpcretry.internal.channel.ClientServiceConfig;
 import io.github.grpcretry.internal.channel.GrpcChannelFactory;
 import io.github.grpcretry.internal.metrics.AttemptMetricsInterceptor;

@@ -4,9 +4,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import io.github.grpcretry.actuate.GrpcClientsEndpoint.GrpcClientDescriptor;
+import io.github.grpcretry.actuate.GrpcClientDescriptor;
 import io.github.grpcretry.autoconfigure.GrpcClientsEndpointAutoConfiguration;
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
+import io.github.grpcretry.internal.actuate.GrpcClientsEndpoint;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.echo.EchoGrpc;

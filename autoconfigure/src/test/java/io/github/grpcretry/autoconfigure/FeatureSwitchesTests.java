@@ -12,9 +12,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import io.github.grpcretry.actuate.GrpcClientsEndpoint;
-import io.github.grpcretry.actuate.GrpcClientsEndpointWebExtension;
-import io.github.grpcretry.actuate.GrpcClientsView;
+import io.github.grpcretry.internal.actuate.GrpcClientsEndpoint;
+import io.github.grpcretry.internal.actuate.GrpcClientsEndpointWebExtension;
+import io.github.grpcretry.internal.actuate.GrpcClientsView;
 import io.github.grpcretry.internal.channel.GrpcChannelFactory;
 import io.github.grpcretry.internal.metrics.ServiceConfigChangeMeters;
 import io.github.grpcretry.internal.refresh.EnvironmentChangeListener;

@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import io.github.grpcretry.actuate.GrpcClientsEndpoint;
-import io.github.grpcretry.actuate.GrpcClientsEndpoint.GrpcClientDescriptor;
-import io.github.grpcretry.actuate.GrpcClientsEndpointWebExtension;
-import io.github.grpcretry.actuate.GrpcClientsView;
+import io.github.grpcretry.actuate.GrpcClientDescriptor;
+import io.github.grpcretry.internal.actuate.GrpcClientsEndpoint;
+import io.github.grpcretry.internal.actuate.GrpcClientsEndpointWebExtension;
+import io.github.grpcretry.internal.actuate.GrpcClientsView;
 import io.github.grpcretry.internal.channel.GrpcChannelFactory;
 import io.github.grpcretry.test.ControlledResolver;
 import io.github.grpcretry.test.EchoTestServer;

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
-import io.github.grpcretry.actuate.GrpcClientsEndpoint;
-import io.github.grpcretry.actuate.GrpcClientsEndpointWebExtension;
-import io.github.grpcretry.actuate.GrpcClientsView;
+import io.github.grpcretry.internal.actuate.GrpcClientsEndpoint;
+import io.github.grpcretry.internal.actuate.GrpcClientsEndpointWebExtension;
+import io.github.grpcretry.internal.actuate.GrpcClientsView;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.EchoTestServer.Request;

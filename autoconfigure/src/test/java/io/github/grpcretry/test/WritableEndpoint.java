@@ -2,9 +2,9 @@ package io.github.grpcretry.test;
 
 import java.util.Map;
 
-import io.github.grpcretry.actuate.GrpcClientsEndpoint;
-import io.github.grpcretry.actuate.GrpcClientsEndpointWebExtension;
-import io.github.grpcretry.actuate.GrpcClientsView;
+import io.github.grpcretry.internal.actuate.GrpcClientsEndpoint;
+import io.github.grpcretry.internal.actuate.GrpcClientsEndpointWebExtension;
+import io.github.grpcretry.internal.actuate.GrpcClientsView;
 
 import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.core.env.MapPropertySource;

@@ -7,12 +7,12 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
-import io.github.grpcretry.actuate.GrpcClientsEndpoint;
 import io.github.grpcretry.autoconfigure.GrpcClientsEndpointAutoConfiguration;
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
 import io.github.grpcretry.channel.InvalidChannelCustomizationException;
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.channel.RetryServiceConfigCustomizer;
+import io.github.grpcretry.internal.actuate.GrpcClientsEndpoint;
 import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.StartupFailures;

@@ -9,11 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import io.github.grpcretry.actuate.GrpcClientsEndpoint;
-import io.github.grpcretry.actuate.GrpcClientsEndpointWebExtension;
-import io.github.grpcretry.actuate.GrpcClientsView;
+import io.github.grpcretry.actuate.GrpcClientDescriptor;
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
+import io.github.grpcretry.internal.actuate.GrpcClientsEndpoint;
+import io.github.grpcretry.internal.actuate.GrpcClientsEndpointWebExtension;
+import io.github.grpcretry.internal.actuate.GrpcClientsView;
 import io.github.grpcretry.internal.channel.ClientServiceConfig;
 import io.github.grpcretry.internal.channel.GrpcChannelFactory;
 import io.github.grpcretry.test.EchoTestServer;
@@ -327,7 +328,7 @@ class RefreshTests {
 			assertThat(serviceConfig(context).state().pendingRestart()).containsExactly("grpc.clients.echo.address");
 			assertThat(output).contains("a refresh changed grpc.clients.echo.address, which a running channel cannot"
 					+ " take; nothing of this change was applied");
-			GrpcClientsEndpoint.GrpcClientDescriptor client = WritableEndpoint
+			GrpcClientDescriptor client = WritableEndpoint
 				.of(context.getBean(GrpcClientsView.class))
 				.client("echo");
 			assertThat(client.pendingRestart()).containsExactly("grpc.clients.echo.address");

@@ -1,4 +1,4 @@
-package io.github.grpcretry.actuate;
+package io.github.grpcretry.internal.actuate;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;

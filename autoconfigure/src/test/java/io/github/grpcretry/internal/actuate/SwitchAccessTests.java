@@ -1,4 +1,4 @@
-package io.github.grpcretry.actuate;
+package io.github.grpcretry.internal.actuate;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package io.github.grpcretry.actuate;
+package io.github.grpcretry.internal.actuate;
 
 import io.grpc.ConnectivityState;
 import org.jspecify.annotations.Nullable;

@@ -1,10 +1,9 @@
-package io.github.grpcretry.actuate;
+package io.github.grpcretry.internal.actuate;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import javax.management.MBeanOperationInfo;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;

@@ -1,12 +1,14 @@
-package io.github.grpcretry.actuate;
+package io.github.grpcretry.internal.actuate;
 
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 
+import io.github.grpcretry.actuate.GrpcClientDescriptor;
+import io.github.grpcretry.actuate.GrpcClientsDescriptor;
+import io.github.grpcretry.actuate.Retries;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
 import io.github.grpcretry.internal.channel.ChannelSettings;
 import io.github.grpcretry.internal.channel.ClientServiceConfig;
@@ -16,7 +18,6 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
-import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
@@ -143,80 +144,20 @@ public class GrpcClientsEndpoint {
 		return new Switched(client, outcome.result() == ServiceConfigChangeListener.Result.PENDING);
 	}
 
-	/**
-	 * What the incident switch does to a client's retries.
-	 */
-	public enum Retries {
-
-		/** Every method makes one attempt, without hedging; timeouts and the rest kept. */
-		OFF,
-
-		/** What the configuration says now. */
-		CONFIGURED;
-
-		/**
-		 * The value as the endpoint writes it, and as it is written to it.
-		 * @return {@code off} or {@code configured}
-		 */
-		public String value() {
-			return name().toLowerCase(Locale.ROOT);
+	// As Spring Boot maps an endpoint's enum parameter on every technology (lenient: "off", "OFF", "Off").
+	static @Nullable Retries retries(String value) {
+		try {
+			return ApplicationConversionService.getSharedInstance().convert(value, Retries.class);
 		}
-
-		// As Spring Boot maps an endpoint's enum parameter on every technology (lenient: "off", "OFF", "Off").
-		static @Nullable Retries of(String value) {
-			try {
-				return ApplicationConversionService.getSharedInstance().convert(value, Retries.class);
-			}
-			catch (ConversionException ex) {
-				return null;
-			}
+		catch (ConversionException ex) {
+			return null;
 		}
-
 	}
 
 	/**
 	 * A switch made: the client as it is now, and whether grpc-java has yet to take the change.
 	 */
 	record Switched(GrpcClientDescriptor client, boolean pending) {
-	}
-
-	/**
-	 * Every client, by name. An {@link OperationResponseBody}, so that it is written by the actuator's own JSON
-	 * mapper, which the application's settings (naming strategy, inclusion) do not change.
-	 *
-	 * @param clients the clients by name
-	 */
-	public record GrpcClientsDescriptor(Map<String, GrpcClientDescriptor> clients) implements OperationResponseBody {
-	}
-
-	/**
-	 * One client.
-	 *
-	 * @param target the address as configured
-	 * @param negotiationType {@code tls} or {@code plaintext}
-	 * @param sslBundle the name of its SSL bundle, {@code null} without one
-	 * @param loadBalancingPolicy the policy in effect, {@code null} for an in-process address
-	 * @param serviceConfig the service config in effect: the one grpc-java last took, as handed to it, numbers as
-	 * grpc-java reads them; while {@code serviceConfigSource} is {@code resolver}, the target's resolver supplies
-	 * the config calls use instead, which grpc-java does not show
-	 * @param retries {@code configured}, or {@code off} while the incident switch has turned them off
-	 * @param serviceConfigSource where the service config in effect came from: {@code configuration},
-	 * {@code refresh}, {@code endpoint}, or {@code resolver} (the target's own resolver: xDS, or DNS with
-	 * {@code service-config-lookup: true})
-	 * @param serviceConfigChangedAt when it last changed (ISO-8601; the application's start until a change)
-	 * @param pendingServiceConfig a change handed to the channel that grpc-java has not taken yet, as it will be
-	 * handed over; {@code null} when none waits
-	 * @param pendingRestart the properties changed while the application runs that its channel cannot take, which
-	 * wait for a restart (empty: none)
-	 * @param state the channel's connectivity state, read without connecting; {@code null} while no channel was built
-	 * @param figures its calls and attempts so far; {@code null} without a meter registry
-	 */
-	public record GrpcClientDescriptor(String target, String negotiationType, @Nullable String sslBundle,
-			@Nullable String loadBalancingPolicy, Map<String, Object> serviceConfig, String retries,
-			String serviceConfigSource, String serviceConfigChangedAt,
-			@Nullable Map<String, Object> pendingServiceConfig, List<String> pendingRestart,
-			@Nullable String state,
-			@Nullable ClientFigures figures) implements OperationResponseBody {
 	}
 
 }

@@ -1,4 +1,4 @@
-package io.github.grpcretry.actuate;
+package io.github.grpcretry.internal.actuate;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;

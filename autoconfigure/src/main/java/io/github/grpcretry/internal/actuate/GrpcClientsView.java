@@ -1,4 +1,4 @@
-package io.github.grpcretry.actuate;
+package io.github.grpcretry.internal.actuate;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
+import io.github.grpcretry.actuate.ClientFigures;
 import io.github.grpcretry.channel.ServiceConfigChangeListener.Result;
 import io.github.grpcretry.internal.channel.ChannelSettings;
 import io.github.grpcretry.internal.channel.ClientServiceConfig;

@@ -1,10 +1,10 @@
-package io.github.grpcretry.actuate;
+package io.github.grpcretry.internal.actuate;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.github.grpcretry.actuate.GrpcClientsEndpoint.Retries;
-import io.github.grpcretry.actuate.GrpcClientsEndpoint.Switched;
+import io.github.grpcretry.actuate.Retries;
+import io.github.grpcretry.internal.actuate.GrpcClientsEndpoint.Switched;
 
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
@@ -51,7 +51,7 @@ public class GrpcClientsEndpointWebExtension {
 	public WebEndpointResponse<Object> switchRetries(@Selector String name, String retries) {
 		// Taken as text and converted as Boot converts the endpoint's own parameter, so that another value is
 		// answered with the values it takes: Boot's own 400 would carry no body saying so.
-		Retries value = Retries.of(retries);
+		Retries value = GrpcClientsEndpoint.retries(retries);
 		if (value == null) {
 			return error("retries must be \"" + Retries.OFF.value() + "\" or \"" + Retries.CONFIGURED.value()
 					+ "\", not \"" + retries + "\"", WebEndpointResponse.STATUS_BAD_REQUEST);

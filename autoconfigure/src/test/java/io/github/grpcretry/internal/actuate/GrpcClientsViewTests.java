@@ -1,5 +1,6 @@
-package io.github.grpcretry.actuate;
+package io.github.grpcretry.internal.actuate;
 
+import io.github.grpcretry.actuate.ClientFigures;
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
 import io.grpc.ConnectivityState;
 import io.micrometer.core.instrument.MeterRegistry;
