@@ -3,11 +3,18 @@ package io.github.grpcretry.test;
 import java.util.regex.Pattern;
 
 import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.support.SpringFactoriesLoader;
+import org.springframework.core.io.support.SpringFactoriesLoader.ArgumentResolver;
+import org.springframework.core.io.support.SpringFactoriesLoader.FailureHandler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,8 +47,14 @@ public final class StartupFailures {
 	 * @return the analysis
 	 */
 	public static FailureAnalysis analysis(Throwable failure) {
-		for (FailureAnalyzer analyzer : SpringFactoriesLoader.forDefaultResourceLocation(
-				StartupFailures.class.getClassLoader()).load(FailureAnalyzer.class)) {
+		// As Spring Boot's FailureAnalyzers loads them: some of Boot's own take the bean factory or the environment,
+		// and one whose classes are missing (Bean Validation's) is left out.
+		ArgumentResolver arguments = ArgumentResolver.of(BeanFactory.class, new DefaultListableBeanFactory())
+			.and(Environment.class, new StandardEnvironment());
+		FailureHandler skipped = FailureHandler.logging(LogFactory.getLog(StartupFailures.class));
+		for (FailureAnalyzer analyzer : SpringFactoriesLoader
+			.forDefaultResourceLocation(StartupFailures.class.getClassLoader())
+			.load(FailureAnalyzer.class, arguments, skipped)) {
 			FailureAnalysis analysis = analyzer.analyze(failure);
 			if (analysis != null) {
 				return analysis;
