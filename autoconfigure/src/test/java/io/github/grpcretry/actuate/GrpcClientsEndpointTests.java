@@ -98,6 +98,7 @@ class GrpcClientsEndpointTests {
 				.containsEntry("calls", 0)
 				.doesNotContainKey("successWithRetryShare");
 			// Reading the state did not connect: the server is up, so a channel that began connecting would be READY.
+			// A sleep, not a condition: the window in which a connection that must not start would show.
 			Thread.sleep(200);
 			assertThat(context.getBean("otherManagedChannel", ManagedChannel.class).getState(false).name())
 				.isEqualTo("IDLE");

@@ -10,7 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.test.EchoTestServer;
@@ -58,6 +57,7 @@ import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The channel beans the starter registers, their lifecycle and their channel settings, each observed through a real
@@ -176,7 +176,9 @@ class GrpcRetryAutoConfigurationTests {
 					ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
 					AtomicReference<Long> closeStartedNanos = new AtomicReference<>();
 					CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> {
-						awaitUntil(() -> server.requestCount() == 1);
+						await().atMost(Duration.ofSeconds(5))
+							.pollInterval(Duration.ofMillis(5))
+							.until(() -> server.requestCount() == 1);
 						closeStartedNanos.set(System.nanoTime());
 						context.close();
 					});
@@ -199,7 +201,9 @@ class GrpcRetryAutoConfigurationTests {
 				.run((context) -> {
 					ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
 					CompletableFuture<Long> closing = CompletableFuture.supplyAsync(() -> {
-						awaitUntil(() -> server.requestCount() == 1);
+						await().atMost(Duration.ofSeconds(5))
+							.pollInterval(Duration.ofMillis(5))
+							.until(() -> server.requestCount() == 1);
 						long start = System.nanoTime();
 						context.close();
 						return System.nanoTime() - start;
@@ -447,7 +451,9 @@ class GrpcRetryAutoConfigurationTests {
 					echo(channel, "hi");
 					assertThat(channel.getState(false)).isEqualTo(ConnectivityState.READY);
 					// grpc-java's shortest idle timeout is 1s; its default is 30 minutes.
-					awaitUntil(() -> channel.getState(false) == ConnectivityState.IDLE);
+					await().atMost(Duration.ofSeconds(5))
+						.pollInterval(Duration.ofMillis(5))
+						.until(() -> channel.getState(false) == ConnectivityState.IDLE);
 				});
 		}
 	}
@@ -491,22 +497,6 @@ class GrpcRetryAutoConfigurationTests {
 			certificate = SelfSignedCertificate.create(certificateDirectory);
 		}
 		return certificate;
-	}
-
-	private static void awaitUntil(BooleanSupplier condition) {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-		while (!condition.getAsBoolean()) {
-			if (System.nanoTime() > deadline) {
-				throw new AssertionError("Condition not met within 5s");
-			}
-			try {
-				Thread.sleep(5);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new AssertionError(ex);
-			}
-		}
 	}
 
 	private static Server startEchoServer(ServerCredentials credentials, ServerInterceptor... interceptors)

@@ -24,6 +24,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -53,7 +54,9 @@ class AttemptMetricsConcurrencyTests {
 			try {
 				int succeeded = callConcurrently(channel, threads);
 				// Attempt counters are incremented on gRPC's threads; wait, boundedly, until they reach the server's.
-				AttemptMetricsInterceptorTests.awaitUntil(() -> meters.attempts() >= server.requestCount());
+				await().atMost(Duration.ofSeconds(5))
+					.pollInterval(Duration.ofMillis(5))
+					.until(() -> meters.attempts() >= server.requestCount());
 				int received = server.requestCount();
 				long retriesReceived = server.requests().stream().filter((r) -> r.previousAttempts() > 0).count();
 				assertThat(received).isGreaterThan(CALLS);
@@ -94,7 +97,9 @@ class AttemptMetricsConcurrencyTests {
 			try {
 				assertThat(callConcurrently(channel, threads)).isEqualTo(CALLS);
 				// A call is recorded once its last attempt, a losing hedge maybe, has ended.
-				AttemptMetricsInterceptorTests.awaitUntil(() -> meters.calls() >= CALLS);
+				await().atMost(Duration.ofSeconds(5))
+					.pollInterval(Duration.ofMillis(5))
+					.until(() -> meters.calls() >= CALLS);
 				assertThat(meters.calls()).isEqualTo(CALLS);
 				assertThat(meters.attempts("kind", "initial")).isEqualTo(CALLS);
 				assertThat(meters.attempts("kind", "hedge")).isPositive();

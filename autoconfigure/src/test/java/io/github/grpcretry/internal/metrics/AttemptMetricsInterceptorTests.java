@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
@@ -34,6 +33,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.entry;
 
 /**
@@ -169,7 +169,9 @@ class AttemptMetricsInterceptorTests {
 		start((n) -> (n == 1) ? Answer.okAfter(Duration.ofMillis(1000)) : Answer.ok(), hedgingPolicy(2, "0.05s"));
 		echo("hedged");
 		assertThat(this.server.requestCount()).isEqualTo(2);
-		awaitUntil(() -> sum("grpc.client.attempts", Counter::count) == 2);
+		await().atMost(Duration.ofSeconds(5))
+			.pollInterval(Duration.ofMillis(5))
+			.until(() -> sum("grpc.client.attempts", Counter::count) == 2);
 		assertThat(byTags("grpc.client.attempts", Counter::count)).containsOnly(
 				entry("client=echo,kind=initial,method=echo.Echo/UnaryEcho,status=CANCELLED", 1.0),
 				entry("client=echo,kind=hedge,method=echo.Echo/UnaryEcho,status=OK", 1.0));
@@ -274,19 +276,6 @@ class AttemptMetricsInterceptorTests {
 			.stream()
 			.map((tag) -> tag.getKey() + "=" + tag.getValue())
 			.collect(Collectors.joining(","));
-	}
-
-	static void awaitUntil(BooleanSupplier condition) {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-		while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-			try {
-				Thread.sleep(5);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				return;
-			}
-		}
 	}
 
 }

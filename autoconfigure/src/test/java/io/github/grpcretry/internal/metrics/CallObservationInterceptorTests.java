@@ -1,6 +1,7 @@
 package io.github.grpcretry.internal.metrics;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import static org.awaitility.Awaitility.await;
 /**
  * The call observations of {@link CallObservationInterceptor}, without Spring: a channel built by hand, as its
  * Javadoc says, against a real grpc-java server on loopback or a Unix domain socket, with a handler that sees every
@@ -145,7 +147,9 @@ class CallObservationInterceptorTests {
 				new ObservationGrpcClientInterceptor(this.observationRegistry));
 		echo();
 		assertThat(this.server.requestCount()).isEqualTo(3);
-		AttemptMetricsInterceptorTests.awaitUntil(() -> this.stopped.named(AttemptObservations.NAME).size() == 2);
+		await().atMost(Duration.ofSeconds(5))
+			.pollInterval(Duration.ofMillis(5))
+			.until(() -> this.stopped.named(AttemptObservations.NAME).size() == 2);
 		assertThat(this.stopped.named("grpc.client")).hasSize(1);
 		Observation.Context call = this.stopped.named("grpc.client").get(0);
 		assertThat(this.stopped.named(AttemptObservations.NAME)).hasSize(2)
@@ -156,7 +160,9 @@ class CallObservationInterceptorTests {
 	void callObservedHereParentsItsRetries() {
 		start(EchoTestServer.failAllButEvery(3), new CallObservationInterceptor(this.observationRegistry));
 		echo();
-		AttemptMetricsInterceptorTests.awaitUntil(() -> this.stopped.named(AttemptObservations.NAME).size() == 2);
+		await().atMost(Duration.ofSeconds(5))
+			.pollInterval(Duration.ofMillis(5))
+			.until(() -> this.stopped.named(AttemptObservations.NAME).size() == 2);
 		assertThat(this.stopped.named("grpc.client")).hasSize(1);
 		Observation.Context call = this.stopped.named("grpc.client").get(0);
 		assertThat(this.stopped.named(AttemptObservations.NAME)).hasSize(2)

@@ -118,7 +118,9 @@ class RefreshAndSwitchUnderLoadTests {
 				}
 				// Calls under every state the change made.
 				int before = server.requestCount();
-				await().atMost(Duration.ofSeconds(10)).until(() -> server.requestCount() >= before + 20);
+				await().atMost(Duration.ofSeconds(10))
+					.pollInterval(Duration.ofMillis(5))
+					.until(() -> server.requestCount() >= before + 20);
 			}
 			Map<Status.Code, Long> statuses = callers.stop();
 
@@ -160,11 +162,10 @@ class RefreshAndSwitchUnderLoadTests {
 						ENTRY + "retry-policy.retryable-status-codes=UNAVAILABLE", ""));
 	}
 
-	private static void awaitRequests(EchoTestServer server, int count) throws InterruptedException {
-		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-		while (server.requestCount() < count && System.nanoTime() < deadline) {
-			Thread.sleep(5);
-		}
+	private static void awaitRequests(EchoTestServer server, int count) {
+		await().atMost(Duration.ofSeconds(10))
+			.pollInterval(Duration.ofMillis(5))
+			.until(() -> server.requestCount() >= count);
 		assertThat(server.requestCount()).isEqualTo(count);
 	}
 
