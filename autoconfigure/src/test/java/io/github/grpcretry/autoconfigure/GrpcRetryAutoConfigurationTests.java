@@ -146,7 +146,7 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void closingContextShutsEveryChannelDown() {
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.ok())) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.ok())) {
 			AtomicReference<List<ManagedChannel>> channels = new AtomicReference<>();
 			this.contextRunner
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
@@ -168,7 +168,7 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void closingContextWaitsForCallInFlightWithinGracePeriod() {
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.okAfter(Duration.ofMillis(500)))) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.okAfter(Duration.ofMillis(500)))) {
 			this.contextRunner
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
 						"grpc.clients.echo.negotiation-type=plaintext", "grpc.clients.echo.shutdown-grace-period=5s")
@@ -194,7 +194,7 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void closingContextCancelsCallStillInFlightAfterGracePeriod() {
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.okAfter(Duration.ofSeconds(2)))) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.okAfter(Duration.ofSeconds(2)))) {
 			this.contextRunner
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
 						"grpc.clients.echo.negotiation-type=plaintext", "grpc.clients.echo.shutdown-grace-period=50ms")
@@ -241,7 +241,7 @@ class GrpcRetryAutoConfigurationTests {
 				return next.newCall(method, callOptions);
 			}
 		};
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.ok())) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.ok())) {
 			this.contextRunner
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
 						"grpc.clients.echo.negotiation-type=plaintext")
@@ -256,7 +256,7 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void withoutMeterRegistryChannelsWorkAndNoMeterIsRegistered() {
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.ok())) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.ok())) {
 			this.contextRunner
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
 						"grpc.clients.echo.negotiation-type=plaintext")
@@ -272,7 +272,7 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void withoutMicrometerOnClassPathChannelsWork() {
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.ok())) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.ok())) {
 			this.contextRunner.withClassLoader(new FilteredClassLoader(MeterRegistry.class))
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
 						"grpc.clients.echo.negotiation-type=plaintext")
@@ -286,7 +286,7 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void withMeterRegistryCallsAreCounted() {
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.ok())) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.ok())) {
 			this.contextRunner.withBean(SimpleMeterRegistry.class)
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
 						"grpc.clients.echo.negotiation-type=plaintext")

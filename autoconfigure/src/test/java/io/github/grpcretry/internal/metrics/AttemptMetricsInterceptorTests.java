@@ -16,7 +16,6 @@ import io.github.grpcretry.test.echo.EchoRequest;
 import io.github.grpcretry.test.echo.EchoResponse;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -35,10 +34,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.entry;
+import static org.awaitility.Awaitility.await;
 
 /**
- * The meters of {@link AttemptMetricsInterceptor}, without Spring: a channel built by hand against a real grpc-java
- * server on loopback, and the meters and tags the SPEC names, exactly.
+ * The meters of {@link AttemptMetricsInterceptor}, without Spring: a channel built by hand against a grpc-java server
+ * in-process, and the meters and tags the SPEC names, exactly.
  */
 class AttemptMetricsInterceptorTests {
 
@@ -229,9 +229,8 @@ class AttemptMetricsInterceptorTests {
 	}
 
 	private void start(IntFunction<Answer> script, Map<String, ?> methodConfig) {
-		this.server = EchoTestServer.onLoopback(script);
-		this.channel = ManagedChannelBuilder.forTarget(this.server.address())
-			.usePlaintext()
+		this.server = EchoTestServer.inProcess(script);
+		this.channel = this.server.channelBuilder()
 			.enableRetry()
 			.defaultServiceConfig(Map.of("methodConfig", List.of(methodConfig)))
 			.intercept(new AttemptMetricsInterceptor(this.registry, "echo"))

@@ -18,6 +18,7 @@ import io.grpc.ClientInterceptor;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
@@ -38,11 +39,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import static org.awaitility.Awaitility.await;
 /**
  * The call observations of {@link CallObservationInterceptor}, without Spring: a channel built by hand, as its
- * Javadoc says, against a real grpc-java server on loopback or a Unix domain socket, with a handler that sees every
+ * Javadoc says, against a grpc-java server in-process or on a Unix domain socket, with a handler that sees every
  * observation stop.
  */
 class CallObservationInterceptorTests {
@@ -172,15 +174,19 @@ class CallObservationInterceptorTests {
 	// The given interceptors between the observation, innermost, and the counting, outermost.
 	private void start(IntFunction<Answer> script, CallObservationInterceptor observations,
 			ClientInterceptor... between) {
-		EchoTestServer server = EchoTestServer.onLoopback(script);
-		start(server, server.address(), observations, between);
+		EchoTestServer server = EchoTestServer.inProcess(script);
+		start(server, server.channelBuilder(), observations, between);
 	}
 
 	private void start(EchoTestServer server, String target, CallObservationInterceptor observations,
 			ClientInterceptor... between) {
+		start(server, Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()), observations, between);
+	}
+
+	private void start(EchoTestServer server, ManagedChannelBuilder<?> builder, CallObservationInterceptor observations,
+			ClientInterceptor... between) {
 		this.server = server;
-		this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
-			.enableRetry()
+		this.channel = builder.enableRetry()
 			.defaultServiceConfig(Map.of("methodConfig",
 					List.of(AttemptMetricsInterceptorTests.retryPolicy(3, "0.01s"))))
 			.intercept(observations)

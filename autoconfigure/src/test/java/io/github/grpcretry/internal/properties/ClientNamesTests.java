@@ -51,7 +51,7 @@ class ClientNamesTests {
 
 	@Test
 	void environmentVariableConfiguresTheClientThatYamlNames() {
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.ok())) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.ok())) {
 			this.contextRunner.withBean(SimpleMeterRegistry.class)
 				.withInitializer(ApplicationYaml.of("""
 						grpc:
