@@ -2,7 +2,6 @@ package io.github.grpcretry.autoconfigure;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -43,9 +42,7 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -66,16 +63,6 @@ import static org.awaitility.Awaitility.await;
 class GrpcRetryAutoConfigurationTests {
 
 	private static final Duration DEADLINE = Duration.ofSeconds(10);
-
-	@TempDir
-	static Path certificateDirectory;
-
-	private static SelfSignedCertificate certificate;
-
-	@AfterAll
-	static void forgetCertificate() {
-		certificate = null;
-	}
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(GrpcRetryAutoConfiguration.class));
@@ -361,12 +348,12 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void tlsTrustsCertificateOfSslBundle() throws Exception {
-		Server server = startEchoServer(certificate().serverCredentials());
+		Server server = startEchoServer(SelfSignedCertificate.shared().serverCredentials());
 		try {
 			this.contextRunner
 				.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, GrpcRetryAutoConfiguration.class))
 				.withPropertyValues("spring.ssl.bundle.pem.echo-trust.truststore.certificate=file:"
-						+ certificate().certificate(), "grpc.clients.echo.address=127.0.0.1:" + server.getPort(),
+						+ SelfSignedCertificate.shared().certificate(), "grpc.clients.echo.address=127.0.0.1:" + server.getPort(),
 						"grpc.clients.echo.ssl.bundle=echo-trust")
 				.run((context) -> assertThat(
 						echo(context.getBean("echoManagedChannel", ManagedChannel.class), "secure").getMessage())
@@ -379,7 +366,7 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void tlsWithoutSslBundleDoesNotTrustSelfSignedCertificate() throws Exception {
-		Server server = startEchoServer(certificate().serverCredentials());
+		Server server = startEchoServer(SelfSignedCertificate.shared().serverCredentials());
 		try {
 			this.contextRunner.withPropertyValues("grpc.clients.echo.address=127.0.0.1:" + server.getPort())
 				.run((context) -> {
@@ -490,13 +477,6 @@ class GrpcRetryAutoConfigurationTests {
 		return EchoGrpc.newBlockingStub(channel)
 			.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
 			.unaryEcho(EchoRequest.newBuilder().setMessage(message).build());
-	}
-
-	private static synchronized SelfSignedCertificate certificate() throws IOException, InterruptedException {
-		if (certificate == null) {
-			certificate = SelfSignedCertificate.create(certificateDirectory);
-		}
-		return certificate;
 	}
 
 	private static Server startEchoServer(ServerCredentials credentials, ServerInterceptor... interceptors)
