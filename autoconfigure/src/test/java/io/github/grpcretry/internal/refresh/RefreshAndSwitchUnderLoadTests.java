@@ -155,7 +155,10 @@ class RefreshAndSwitchUnderLoadTests {
 	private void write(EchoTestServer server, int maxAttempts, String backoff) throws IOException {
 		Files.writeString(this.directory.resolve("application.properties"),
 				String.join("\n", "grpc.clients.echo.address=" + server.address(),
-						"grpc.clients.echo.negotiation-type=plaintext", ENTRY + "name[0].service=echo.Echo",
+						"grpc.clients.echo.negotiation-type=plaintext",
+						// Closing waits for the channel to terminate, and grpc-java shuts down the subchannels that
+						// a policy change left 5 s later: no wait for those where closing is not the subject.
+						"grpc.clients.echo.shutdown-grace-period=100ms", ENTRY + "name[0].service=echo.Echo",
 						ENTRY + "retry-policy.max-attempts=" + maxAttempts, ENTRY + "retry-policy.initial-backoff="
 								+ backoff, ENTRY + "retry-policy.max-backoff=" + backoff,
 						ENTRY + "retry-policy.backoff-multiplier=1",
