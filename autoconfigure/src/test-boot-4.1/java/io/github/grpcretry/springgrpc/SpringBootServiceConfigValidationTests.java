@@ -6,18 +6,24 @@ import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
 import io.github.grpcretry.test.ApplicationYaml;
 import io.github.grpcretry.test.StartupFailures;
 import io.github.grpcretry.test.UserProperties;
+import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
 import io.github.grpcretry.validation.Violation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.env.AbstractEnvironment;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.PropertySource;
 
 import static io.github.grpcretry.test.StartupFailures.invalidProperties;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,7 +33,9 @@ import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 /**
  * A typed service config of Spring Boot 4.1's gRPC client ({@code spring.grpc.client.channel.<name>.service-config})
  * that breaks one of the starter's rules never starts, and the start-up failure names Spring Boot's property, the
- * value and the fix, as for {@code grpc.clients}.
+ * value and the fix, as for {@code grpc.clients}. Each rule is checked by the verifier start-up runs, without an
+ * application; the tests that start one prove the wiring: a valid service config starts, both trees are reported
+ * together, and nothing is checked without Spring Boot's gRPC client.
  */
 class SpringBootServiceConfigValidationTests {
 
@@ -115,12 +123,10 @@ class SpringBootServiceConfigValidationTests {
 	@ParameterizedTest
 	@MethodSource("badValues")
 	void badValueStopsStartUpNamingSpringBootsPropertyAndTheValue(UserProperties config, String property, String value) {
-		this.contextRunner.withPropertyValues(config.pairs()).run((context) -> {
-			assertThat(context).hasFailed();
-			StartupFailures.assertOnlyViolation(context.getStartupFailure(), property, value);
-		});
+		StartupFailures.assertOnlyViolation(failure(config), property, value);
 	}
 
+	// An application, not the verifier alone: Spring Boot builds its channel factory from a valid service config.
 	@ParameterizedTest
 	@MethodSource("validConfigurations")
 	void validServiceConfigStarts(UserProperties config) {
@@ -147,36 +153,29 @@ class SpringBootServiceConfigValidationTests {
 
 	@Test
 	void unknownStatusCodeIsReportedWithTheCodesThereAre() {
-		this.contextRunner
-			.withPropertyValues(retrying().with(RETRY + "retryable-status-codes", "UNAVAILABLE,UNAVAILABL").pairs())
-			.run((context) -> {
-				FailureAnalysis analysis = StartupFailures.analysis(context.getStartupFailure());
-				assertThat(analysis.getDescription()).contains("UNAVAILABL");
-				assertThat(analysis.getAction())
-					.contains(RETRY + "retryable-status-codes: write code names such as UNAVAILABLE")
-					.contains("OK, CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, ALREADY_EXISTS,"
-							+ " PERMISSION_DENIED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE,"
-							+ " UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS, UNAUTHENTICATED");
-			});
+		FailureAnalysis analysis = StartupFailures
+			.analysis(failure(retrying().with(RETRY + "retryable-status-codes", "UNAVAILABLE,UNAVAILABL")));
+		assertThat(analysis.getDescription()).contains("UNAVAILABL");
+		assertThat(analysis.getAction()).contains(RETRY + "retryable-status-codes: write code names such as UNAVAILABLE")
+			.contains("OK, CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, ALREADY_EXISTS,"
+					+ " PERMISSION_DENIED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE,"
+					+ " UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS, UNAUTHENTICATED");
 	}
 
 	@Test
 	void perAttemptReceiveTimeoutIsRefusedWithTheReasonAndTheFix() {
-		this.contextRunner.withPropertyValues(retrying().with(RETRY + "per-attempt-receive-timeout", "100ms").pairs())
-			.run((context) -> {
-				assertThat(context).hasFailed();
-				FailureAnalysis analysis = StartupFailures.analysis(context.getStartupFailure());
-				// GrpcJavaLimitsTests proves against grpc-java that it does not cut a hung attempt off.
-				assertThat(analysis.getDescription()).contains("Property: " + RETRY + "per-attempt-receive-timeout")
-					.contains("grpc-java issue 12919");
-				assertThat(analysis.getAction()).contains(RETRY + "per-attempt-receive-timeout: remove it")
-					.contains(ENTRY + "timeout");
-			});
+		FailureAnalysis analysis = StartupFailures
+			.analysis(failure(retrying().with(RETRY + "per-attempt-receive-timeout", "100ms")));
+		// GrpcJavaLimitsTests proves against grpc-java that it does not cut a hung attempt off.
+		assertThat(analysis.getDescription()).contains("Property: " + RETRY + "per-attempt-receive-timeout")
+			.contains("grpc-java issue 12919");
+		assertThat(analysis.getAction()).contains(RETRY + "per-attempt-receive-timeout: remove it")
+			.contains(ENTRY + "timeout");
 	}
 
 	@Test
 	void valueWrittenInYamlIsReportedWhereItWasWritten() {
-		this.contextRunner.withInitializer(ApplicationYaml.of("""
+		assertThat(failure(ApplicationYaml.propertySources("""
 				spring:
 				  grpc:
 				    client:
@@ -194,57 +193,40 @@ class SpringBootServiceConfigValidationTests {
 				                  retryable-status-codes:
 				                    - UNAVAILABLE
 				                    - UNAVAILABL
-				""")).run((context) -> {
-			assertThat(context).hasFailed();
-			assertThat(invalidProperties(context.getStartupFailure()).getViolations())
-				.extracting(Violation::property, Violation::value, Violation::origin)
-				.containsExactly(tuple(RETRY + "retryable-status-codes[1]", "UNAVAILABL",
-						"Byte array resource [application.yml] - 17:23"));
-		});
+				""").toArray(PropertySource<?>[]::new)).getViolations())
+			.extracting(Violation::property, Violation::value, Violation::origin)
+			.containsExactly(tuple(RETRY + "retryable-status-codes[1]", "UNAVAILABL",
+					"Byte array resource [application.yml] - 17:23"));
 	}
 
 	@Test
 	void defaultChannelIsCheckedToo() {
-		this.contextRunner
-			.withPropertyValues("spring.grpc.client.channel.default.service-config.method[0].retry.max-attempts=1")
-			.run((context) -> {
-				assertThat(context).hasFailed();
-				assertThat(invalidProperties(context.getStartupFailure()).getViolations())
-					.extracting(Violation::property)
-					.containsExactlyInAnyOrder(
-							"spring.grpc.client.channel.default.service-config.method[0].retry.max-attempts",
-							"spring.grpc.client.channel.default.service-config.method[0].retry.initial-backoff",
-							"spring.grpc.client.channel.default.service-config.method[0].retry.max-backoff",
-							"spring.grpc.client.channel.default.service-config.method[0].retry.backoff-multiplier",
-							"spring.grpc.client.channel.default.service-config.method[0].retry.retryable-status-codes");
-			});
+		String retry = "spring.grpc.client.channel.default.service-config.method[0].retry.";
+		assertThat(failure(new UserProperties().with(retry + "max-attempts", "1")).getViolations())
+			.extracting(Violation::property)
+			.containsExactlyInAnyOrder(retry + "max-attempts", retry + "initial-backoff", retry + "max-backoff",
+					retry + "backoff-multiplier", retry + "retryable-status-codes");
 	}
 
 	@Test
 	void valueSpringBootCannotBindDoesNotStopTheOtherChannelsFromBeingChecked() {
-		this.contextRunner
-			.withPropertyValues(retrying().with(RETRY + "retryable-status-codes", "UNAVAILABL")
-				.with("spring.grpc.client.channel.other.service-config.method[0].retry.max-attempts", "1")
-				.pairs())
-			.run((context) -> {
-				assertThat(context).hasFailed();
-				// Nothing is reported as missing on the echo channel because its one code could not be bound.
-				assertThat(invalidProperties(context.getStartupFailure()).getViolations())
-					.extracting(Violation::property)
-					.contains(RETRY + "retryable-status-codes",
-							"spring.grpc.client.channel.other.service-config.method[0].retry.max-attempts")
-					.noneMatch((property) -> property.startsWith(CHANNEL) && !property.endsWith("status-codes"));
-			});
+		InvalidGrpcClientPropertiesException failure = failure(retrying()
+			.with(RETRY + "retryable-status-codes", "UNAVAILABL")
+			.with("spring.grpc.client.channel.other.service-config.method[0].retry.max-attempts", "1"));
+		// Nothing is reported as missing on the echo channel because its one code could not be bound.
+		assertThat(failure.getViolations()).extracting(Violation::property)
+			.contains(RETRY + "retryable-status-codes",
+					"spring.grpc.client.channel.other.service-config.method[0].retry.max-attempts")
+			.noneMatch((property) -> property.startsWith(CHANNEL) && !property.endsWith("status-codes"));
 	}
 
 	@Test
 	void everyTreeIsReportedInItsOwnKeyNames() {
-		this.contextRunner
-			.withPropertyValues(retrying().with(HEDGING + "max-attempts", "3").with(HEDGING + "delay", "50ms").pairs())
-			.run((context) -> assertThat(invalidProperties(context.getStartupFailure()).getViolations())
-				.singleElement()
-				.satisfies((violation) -> assertThat(violation.problem()).startsWith("has both retry and hedging;"))
-				.satisfies((violation) -> assertThat(violation.fix()).startsWith("keep retry to retry")));
+		assertThat(failure(retrying().with(HEDGING + "max-attempts", "3").with(HEDGING + "delay", "50ms"))
+			.getViolations()).singleElement()
+			.satisfies((violation) -> assertThat(violation.problem()).startsWith("has both retry and hedging;"))
+			.satisfies((violation) -> assertThat(violation.fix()).startsWith("keep retry to retry"));
+		// Both trees in one application: each reported in its own key names.
 		new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, GrpcRetryAutoConfiguration.class,
 					GrpcClientAutoConfiguration.class, SpringBootServiceConfigAutoConfiguration.class))
@@ -274,6 +256,28 @@ class SpringBootServiceConfigValidationTests {
 			.withPropertyValues(retrying().with(RETRY + "max-attempts", "1").pairs())
 			.run((context) -> assertThat(context).hasNotFailed()
 				.doesNotHaveBean(SpringBootServiceConfigVerifier.class));
+	}
+
+	// What start-up runs on Spring Boot's channels before any bean is created, without an application.
+	private static InvalidGrpcClientPropertiesException failure(UserProperties config) {
+		return failure(new MapPropertySource("test properties", config.asMap()));
+	}
+
+	private static InvalidGrpcClientPropertiesException failure(PropertySource<?>... sources) {
+		ConfigurableEnvironment environment = new AbstractEnvironment() {
+		};
+		for (PropertySource<?> source : sources) {
+			environment.getPropertySources().addLast(source);
+		}
+		SpringBootServiceConfigVerifier verifier = new SpringBootServiceConfigVerifier();
+		verifier.setEnvironment(environment);
+		try {
+			verifier.postProcessBeanFactory(new DefaultListableBeanFactory());
+		}
+		catch (InvalidGrpcClientPropertiesException ex) {
+			return ex;
+		}
+		throw new AssertionError("Start-up would go on: no property breaks a rule");
 	}
 
 	private static UserProperties retrying() {

@@ -55,7 +55,7 @@ class BootObservationMetersTests {
 
 	@Test
 	void methodsBuiltAtRunTimeGrowNoMeterFromTheCallObservations() {
-		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.ok()))) {
+		try (EchoTestServer server = EchoTestServer.inProcess(EchoTestServer.always(Answer.ok()))) {
 			this.contextRunner.withPropertyValues(client(server)).run((context) -> {
 				ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
@@ -73,7 +73,7 @@ class BootObservationMetersTests {
 
 	@Test
 	void generatedMethodsKeepTheirNamesInTheCallTimers() {
-		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.ok()))) {
+		try (EchoTestServer server = EchoTestServer.inProcess(EchoTestServer.always(Answer.ok()))) {
 			this.contextRunner.withPropertyValues(client(server)).run((context) -> {
 				echo(context.getBean("echoManagedChannel", ManagedChannel.class));
 				Timer timer = context.getBean(MeterRegistry.class).find("grpc.client").timer();
@@ -86,7 +86,7 @@ class BootObservationMetersTests {
 
 	@Test
 	void usersConventionBeanTagsTheCallTimers() {
-		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.ok()))) {
+		try (EchoTestServer server = EchoTestServer.inProcess(EchoTestServer.always(Answer.ok()))) {
 			this.contextRunner.withPropertyValues(client(server))
 				.withBean(GrpcClientObservationConvention.class, TeamConvention::new)
 				.run((context) -> {
@@ -108,7 +108,7 @@ class BootObservationMetersTests {
 
 	@Test
 	void channelCarryingMicrometersObservationInterceptorIsObservedOnceAndItsRetriesAreItsChildren() {
-		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.failAllButEvery(3))) {
+		try (EchoTestServer server = EchoTestServer.inProcess(EchoTestServer.failAllButEvery(3))) {
 			this.contextRunner.withPropertyValues(retrying(server))
 				.withBean(ObservationStarts.class)
 				.withUserConfiguration(UsersObservationInterceptorConfiguration.class)

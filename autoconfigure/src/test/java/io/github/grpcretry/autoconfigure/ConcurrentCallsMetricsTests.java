@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The starter's meters under hundreds of concurrent calls with retries, against a real grpc-java server on loopback:
+ * The starter's meters under hundreds of concurrent calls with retries, against a grpc-java server in-process:
  * every attempt the server received is counted once, and every call made once.
  */
 class ConcurrentCallsMetricsTests {
@@ -45,7 +45,7 @@ class ConcurrentCallsMetricsTests {
 	@Test
 	void metersCountEveryAttemptAndCallOnceUnderConcurrency() throws Exception {
 		// Every third request fails: most calls succeed at once, many after retries, a few fail all five attempts.
-		try (EchoTestServer server = EchoTestServer.onLoopback(
+		try (EchoTestServer server = EchoTestServer.inProcess(
 				(n) -> (n % 3 == 0) ? Answer.fail(Status.Code.UNAVAILABLE) : Answer.ok())) {
 			this.contextRunner
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),

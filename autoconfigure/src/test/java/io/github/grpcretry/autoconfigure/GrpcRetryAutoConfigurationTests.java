@@ -2,7 +2,6 @@ package io.github.grpcretry.autoconfigure;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.test.EchoTestServer;
@@ -44,9 +42,7 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -58,6 +54,7 @@ import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The channel beans the starter registers, their lifecycle and their channel settings, each observed through a real
@@ -66,16 +63,6 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 class GrpcRetryAutoConfigurationTests {
 
 	private static final Duration DEADLINE = Duration.ofSeconds(10);
-
-	@TempDir
-	static Path certificateDirectory;
-
-	private static SelfSignedCertificate certificate;
-
-	@AfterAll
-	static void forgetCertificate() {
-		certificate = null;
-	}
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(GrpcRetryAutoConfiguration.class));
@@ -146,7 +133,7 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void closingContextShutsEveryChannelDown() {
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.ok())) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.ok())) {
 			AtomicReference<List<ManagedChannel>> channels = new AtomicReference<>();
 			this.contextRunner
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
@@ -168,7 +155,7 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void closingContextWaitsForCallInFlightWithinGracePeriod() {
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.okAfter(Duration.ofMillis(500)))) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.okAfter(Duration.ofMillis(500)))) {
 			this.contextRunner
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
 						"grpc.clients.echo.negotiation-type=plaintext", "grpc.clients.echo.shutdown-grace-period=5s")
@@ -176,7 +163,9 @@ class GrpcRetryAutoConfigurationTests {
 					ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
 					AtomicReference<Long> closeStartedNanos = new AtomicReference<>();
 					CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> {
-						awaitUntil(() -> server.requestCount() == 1);
+						await().atMost(Duration.ofSeconds(5))
+							.pollInterval(Duration.ofMillis(5))
+							.until(() -> server.requestCount() == 1);
 						closeStartedNanos.set(System.nanoTime());
 						context.close();
 					});
@@ -192,14 +181,16 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void closingContextCancelsCallStillInFlightAfterGracePeriod() {
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.okAfter(Duration.ofSeconds(2)))) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.okAfter(Duration.ofSeconds(2)))) {
 			this.contextRunner
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
 						"grpc.clients.echo.negotiation-type=plaintext", "grpc.clients.echo.shutdown-grace-period=50ms")
 				.run((context) -> {
 					ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
 					CompletableFuture<Long> closing = CompletableFuture.supplyAsync(() -> {
-						awaitUntil(() -> server.requestCount() == 1);
+						await().atMost(Duration.ofSeconds(5))
+							.pollInterval(Duration.ofMillis(5))
+							.until(() -> server.requestCount() == 1);
 						long start = System.nanoTime();
 						context.close();
 						return System.nanoTime() - start;
@@ -237,7 +228,7 @@ class GrpcRetryAutoConfigurationTests {
 				return next.newCall(method, callOptions);
 			}
 		};
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.ok())) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.ok())) {
 			this.contextRunner
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
 						"grpc.clients.echo.negotiation-type=plaintext")
@@ -252,7 +243,7 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void withoutMeterRegistryChannelsWorkAndNoMeterIsRegistered() {
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.ok())) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.ok())) {
 			this.contextRunner
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
 						"grpc.clients.echo.negotiation-type=plaintext")
@@ -268,7 +259,7 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void withoutMicrometerOnClassPathChannelsWork() {
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.ok())) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.ok())) {
 			this.contextRunner.withClassLoader(new FilteredClassLoader(MeterRegistry.class))
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
 						"grpc.clients.echo.negotiation-type=plaintext")
@@ -282,7 +273,7 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void withMeterRegistryCallsAreCounted() {
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.ok())) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.ok())) {
 			this.contextRunner.withBean(SimpleMeterRegistry.class)
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),
 						"grpc.clients.echo.negotiation-type=plaintext")
@@ -357,12 +348,12 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void tlsTrustsCertificateOfSslBundle() throws Exception {
-		Server server = startEchoServer(certificate().serverCredentials());
+		Server server = startEchoServer(SelfSignedCertificate.shared().serverCredentials());
 		try {
 			this.contextRunner
 				.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, GrpcRetryAutoConfiguration.class))
 				.withPropertyValues("spring.ssl.bundle.pem.echo-trust.truststore.certificate=file:"
-						+ certificate().certificate(), "grpc.clients.echo.address=127.0.0.1:" + server.getPort(),
+						+ SelfSignedCertificate.shared().certificate(), "grpc.clients.echo.address=127.0.0.1:" + server.getPort(),
 						"grpc.clients.echo.ssl.bundle=echo-trust")
 				.run((context) -> assertThat(
 						echo(context.getBean("echoManagedChannel", ManagedChannel.class), "secure").getMessage())
@@ -375,7 +366,7 @@ class GrpcRetryAutoConfigurationTests {
 
 	@Test
 	void tlsWithoutSslBundleDoesNotTrustSelfSignedCertificate() throws Exception {
-		Server server = startEchoServer(certificate().serverCredentials());
+		Server server = startEchoServer(SelfSignedCertificate.shared().serverCredentials());
 		try {
 			this.contextRunner.withPropertyValues("grpc.clients.echo.address=127.0.0.1:" + server.getPort())
 				.run((context) -> {
@@ -447,7 +438,9 @@ class GrpcRetryAutoConfigurationTests {
 					echo(channel, "hi");
 					assertThat(channel.getState(false)).isEqualTo(ConnectivityState.READY);
 					// grpc-java's shortest idle timeout is 1s; its default is 30 minutes.
-					awaitUntil(() -> channel.getState(false) == ConnectivityState.IDLE);
+					await().atMost(Duration.ofSeconds(5))
+						.pollInterval(Duration.ofMillis(5))
+						.until(() -> channel.getState(false) == ConnectivityState.IDLE);
 				});
 		}
 	}
@@ -484,29 +477,6 @@ class GrpcRetryAutoConfigurationTests {
 		return EchoGrpc.newBlockingStub(channel)
 			.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
 			.unaryEcho(EchoRequest.newBuilder().setMessage(message).build());
-	}
-
-	private static synchronized SelfSignedCertificate certificate() throws IOException, InterruptedException {
-		if (certificate == null) {
-			certificate = SelfSignedCertificate.create(certificateDirectory);
-		}
-		return certificate;
-	}
-
-	private static void awaitUntil(BooleanSupplier condition) {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-		while (!condition.getAsBoolean()) {
-			if (System.nanoTime() > deadline) {
-				throw new AssertionError("Condition not met within 5s");
-			}
-			try {
-				Thread.sleep(5);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new AssertionError(ex);
-			}
-		}
 	}
 
 	private static Server startEchoServer(ServerCredentials credentials, ServerInterceptor... interceptors)

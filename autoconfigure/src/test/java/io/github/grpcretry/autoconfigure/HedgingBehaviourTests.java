@@ -23,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Hedging through the starter's channels against a real grpc-java server on loopback.
+ * Hedging through the starter's channels against a grpc-java server in-process: hedging is grpc-java's channel's,
+ * whatever the transport.
  */
 class HedgingBehaviourTests {
 
@@ -37,7 +38,7 @@ class HedgingBehaviourTests {
 
 	@Test
 	void hedgeAnswersWhileTheFirstAttemptIsStillSlow() {
-		try (EchoTestServer server = EchoTestServer.onLoopbackByRequest((request) -> isFirstAttemptOfUnaryEcho(request)
+		try (EchoTestServer server = EchoTestServer.inProcessByRequest((request) -> isFirstAttemptOfUnaryEcho(request)
 				? Answer.okAfter(SLOW_ANSWER) : Answer.ok())) {
 			this.contextRunner
 				.withPropertyValues("grpc.clients.echo.address=" + server.address(),

@@ -19,6 +19,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The incident switch flipped while 8 threads call: no call fails because of a change (every status is the
@@ -50,7 +51,11 @@ class IncidentSwitchUnderLoadTests {
 					ConcurrentCallers callers = ConcurrentCallers.start(channel, THREADS);
 					for (int i = 0; i < SWITCHES; i++) {
 						serviceConfig.switchRetries(i % 2 == 0).complete(Duration.ofSeconds(5));
-						Thread.sleep(100);
+						// Calls under each policy before the next switch.
+						int before = server.requestCount();
+						await().atMost(Duration.ofSeconds(10))
+							.pollInterval(Duration.ofMillis(5))
+							.until(() -> server.requestCount() >= before + 20);
 					}
 					Map<Status.Code, Long> statuses = callers.stop();
 

@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The backoff between attempts, measured where a user would see it: between the arrivals of a call's attempts at a
- * real server. The wait before a retry is random: gRFC A6 draws it from [0, 1) times the current bound, grpc-java
+ * grpc-java server (in-process: the backoff is the channel's, not the transport's). The wait before a retry is random: gRFC A6 draws it from [0, 1) times the current bound, grpc-java
  * 1.83 from [0.8, 1.2) times it (its flag {@code GRPC_EXPERIMENTAL_XDS_RLS_LB}, on by default). The tests check
  * bounds that hold under both, with room for a busy machine, over enough attempts that a duration read 10 times too
  * long or too short (50ms taken as 500ms) cannot pass.
@@ -34,7 +34,7 @@ class RetryBackoffTests {
 
 	private static final String ENTRY_0 = "grpc.clients.echo.method-config[0].";
 
-	/** Delivery on top of the backoff: loopback round trips, scheduling on a busy two-core machine, a GC pause. */
+	/** Delivery on top of the backoff: scheduling on a busy two-core machine, a GC pause. */
 	private static final Duration TOLERANCE = Duration.ofMillis(300);
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
@@ -112,7 +112,7 @@ class RetryBackoffTests {
 	}
 
 	private static EchoTestServer alwaysUnavailable() {
-		return EchoTestServer.onLoopback(EchoTestServer.always(Answer.fail(Status.Code.UNAVAILABLE)));
+		return EchoTestServer.inProcess(EchoTestServer.always(Answer.fail(Status.Code.UNAVAILABLE)));
 	}
 
 	private static String[] client(EchoTestServer server, String... retryPolicy) {

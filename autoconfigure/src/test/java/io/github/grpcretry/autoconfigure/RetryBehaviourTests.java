@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Retries through the starter's channels against a real grpc-java server on loopback.
+ * Retries through the starter's channels against a grpc-java server in-process: retries are grpc-java's channel's,
+ * whatever the transport.
  */
 class RetryBehaviourTests {
 
@@ -40,7 +41,7 @@ class RetryBehaviourTests {
 
 	@Test
 	void seedScenarioTenCallsAgainstServerFailingThreeOfFourAllSucceedAfterFortyAttempts() {
-		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.failAllButEvery(4))) {
+		try (EchoTestServer server = EchoTestServer.inProcess(EchoTestServer.failAllButEvery(4))) {
 			this.contextRunner.withPropertyValues("grpc.clients.echo.address=" + server.address(),
 					"grpc.clients.echo.negotiation-type=plaintext",
 					"grpc.clients.echo.method-config[0].name[0].service=echo.Echo",
@@ -215,7 +216,7 @@ class RetryBehaviourTests {
 	}
 
 	private static EchoTestServer alwaysFailing(Status.Code code) {
-		return EchoTestServer.onLoopback(EchoTestServer.always(Answer.fail(code)));
+		return EchoTestServer.inProcess(EchoTestServer.always(Answer.fail(code)));
 	}
 
 	private static String[] client(EchoTestServer server, String... methodConfig) {

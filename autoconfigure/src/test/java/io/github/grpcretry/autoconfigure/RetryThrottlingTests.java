@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Retry throttling (gRFC A6) through the starter's channels against a real grpc-java server on loopback. The token
+ * Retry throttling (gRFC A6) through the starter's channels against a grpc-java server in-process. The token
  * count starts at {@code max-tokens}; each failed attempt with a retryable code takes one token, and is retried only
  * if more than half of {@code max-tokens} is left after that (grpc-java counts in thousandths and compares with
  * {@code >}); each successful call gives back {@code token-ratio}, up to {@code max-tokens}.
@@ -46,7 +46,7 @@ class RetryThrottlingTests {
 
 	@Test
 	void failuresUseUpTheTokensAndStopRetries() {
-		try (EchoTestServer server = EchoTestServer.onLoopback(
+		try (EchoTestServer server = EchoTestServer.inProcess(
 				EchoTestServer.always(Answer.fail(Status.Code.UNAVAILABLE)))) {
 			this.contextRunner.withPropertyValues("grpc.clients.echo.address=" + server.address()).run((context) -> {
 				for (int i = 0; i < 6; i++) {
@@ -68,7 +68,7 @@ class RetryThrottlingTests {
 
 	@Test
 	void successesGiveTokensBackUntilRetriesResume() {
-		try (EchoTestServer server = EchoTestServer.onLoopbackByRequest((request) -> isUnaryEcho(request)
+		try (EchoTestServer server = EchoTestServer.inProcessByRequest((request) -> isUnaryEcho(request)
 				? Answer.fail(Status.Code.UNAVAILABLE) : Answer.ok())) {
 			this.contextRunner.withPropertyValues("grpc.clients.echo.address=" + server.address()).run((context) -> {
 				for (int i = 0; i < 5; i++) {

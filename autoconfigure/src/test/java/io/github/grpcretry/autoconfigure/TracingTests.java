@@ -75,7 +75,7 @@ class TracingTests {
 
 	@Test
 	void retriedCallSendsOneTraceToEveryAttemptAndShowsEachRetryAsAChildSpan() {
-		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.failAllButEvery(4))) {
+		try (EchoTestServer server = EchoTestServer.inProcess(EchoTestServer.failAllButEvery(4))) {
 			this.contextRunner.withBean(ObservationRegistry.class, this::tracingObservationRegistry)
 				.withPropertyValues(retryingFourTimes(server))
 				.run((context) -> {
@@ -112,7 +112,7 @@ class TracingTests {
 
 	@Test
 	void oneAttemptCallYieldsTheCallSpanAndNoAttemptSpan() {
-		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.ok()))) {
+		try (EchoTestServer server = EchoTestServer.inProcess(EchoTestServer.always(Answer.ok()))) {
 			this.contextRunner.withBean(ObservationRegistry.class, this::tracingObservationRegistry)
 				.withPropertyValues(retryingFourTimes(server))
 				.run((context) -> {
@@ -132,7 +132,7 @@ class TracingTests {
 
 	@Test
 	void callOfAMethodBuiltAtRunTimeIsTracedUnderItsOwnNames() {
-		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.ok()))) {
+		try (EchoTestServer server = EchoTestServer.inProcess(EchoTestServer.always(Answer.ok()))) {
 			this.contextRunner.withBean(ObservationRegistry.class, this::tracingObservationRegistry)
 				.withPropertyValues(client(server))
 				.run((context) -> {
@@ -160,7 +160,7 @@ class TracingTests {
 	@Test
 	void concurrentHedgesAreChildSpansOfTheirCall() {
 		// The hedges start on grpc-java's timer threads, where the call's observation is in no scope.
-		try (EchoTestServer server = EchoTestServer.onLoopbackByRequest((request) -> (request.previousAttempts() == 2)
+		try (EchoTestServer server = EchoTestServer.inProcessByRequest((request) -> (request.previousAttempts() == 2)
 				? Answer.ok() : Answer.okAfter(Duration.ofSeconds(2)))) {
 			this.contextRunner.withBean(ObservationRegistry.class, this::tracingObservationRegistry)
 				.withPropertyValues(client(server, ENTRY_0 + "hedging-policy.max-attempts=3",
@@ -182,7 +182,7 @@ class TracingTests {
 
 	@Test
 	void retriesAreTracedWithoutAMeterRegistry() {
-		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.failAllButEvery(2))) {
+		try (EchoTestServer server = EchoTestServer.inProcess(EchoTestServer.failAllButEvery(2))) {
 			new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(GrpcRetryAutoConfiguration.class))
 				.withBean(ObservationRegistry.class, this::tracingObservationRegistry)
 				.withPropertyValues(client(server, ENTRY_0 + "retry-policy.max-attempts=2",
@@ -203,7 +203,7 @@ class TracingTests {
 
 	@Test
 	void withoutObservationRegistryCallsCarryNoTraceContext() {
-		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.ok()))) {
+		try (EchoTestServer server = EchoTestServer.inProcess(EchoTestServer.always(Answer.ok()))) {
 			this.contextRunner.withBean(Tracing.class, () -> this.tracing)
 				.withPropertyValues(client(server))
 				.run((context) -> {

@@ -25,17 +25,22 @@ public final class ApplicationYaml {
 	 * @return the initializer
 	 */
 	public static ApplicationContextInitializer<ConfigurableApplicationContext> of(String yaml) {
-		return (context) -> {
-			ByteArrayResource resource = new ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8),
-					"application.yml");
-			try {
-				List<PropertySource<?>> sources = new YamlPropertySourceLoader().load("application.yml", resource);
-				sources.forEach(context.getEnvironment().getPropertySources()::addLast);
-			}
-			catch (IOException ex) {
-				throw new IllegalStateException(ex);
-			}
-		};
+		return (context) -> propertySources(yaml).forEach(context.getEnvironment().getPropertySources()::addLast);
+	}
+
+	/**
+	 * The YAML as Spring Boot loads an {@code application.yml}: one property source per document.
+	 * @param yaml the file's content
+	 * @return the property sources
+	 */
+	public static List<PropertySource<?>> propertySources(String yaml) {
+		ByteArrayResource resource = new ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8), "application.yml");
+		try {
+			return new YamlPropertySourceLoader().load("application.yml", resource);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -17,6 +18,7 @@ import io.github.grpcretry.test.echo.EchoRequest;
 import io.github.grpcretry.test.echo.EchoResponse;
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -24,6 +26,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -32,6 +35,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.StreamObserver;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A real grpc-java echo server for tests, on loopback or in-process, that answers each request as a script says
@@ -59,10 +63,15 @@ public final class EchoTestServer implements AutoCloseable {
 	// What the server runs on that grpc-java does not shut down with it.
 	private final Runnable afterClose;
 
-	private EchoTestServer(Function<Request, Answer> script, Server server, Runnable afterClose) {
+	// A client's address for it: in-process:NAME, or null for a socket, whose port is known once it listens.
+	private final @Nullable String inProcessAddress;
+
+	private EchoTestServer(Function<Request, Answer> script, Server server, Runnable afterClose,
+			@Nullable String inProcessAddress) {
 		this.script = script;
 		this.server = server;
 		this.afterClose = afterClose;
+		this.inProcessAddress = inProcessAddress;
 	}
 
 	/**
@@ -81,7 +90,8 @@ public final class EchoTestServer implements AutoCloseable {
 	 * @return the started server
 	 */
 	public static EchoTestServer onLoopbackByRequest(Function<Request, Answer> script) {
-		return start(script, (services) -> NettyServerBuilder.forPort(0).addService(services).build());
+		return start(script, (services) -> NettyServerBuilder.forPort(0).addService(services).build(), () -> {
+		}, null);
 	}
 
 	/**
@@ -101,7 +111,7 @@ public final class EchoTestServer implements AutoCloseable {
 						.workerEventLoopGroup(events)
 						.addService(services)
 						.build(),
-					events::shutdownGracefully);
+					events::shutdownGracefully, null);
 		}
 		catch (RuntimeException ex) {
 			events.shutdownGracefully();
@@ -116,8 +126,35 @@ public final class EchoTestServer implements AutoCloseable {
 	 * @return the started server
 	 */
 	public static EchoTestServer inProcess(String name, IntFunction<Answer> script) {
-		return start((request) -> script.apply(request.number()),
-				(services) -> InProcessServerBuilder.forName(name).directExecutor().addService(services).build());
+		return inProcessByRequest(name, (request) -> script.apply(request.number()));
+	}
+
+	/**
+	 * Starts an in-process server of a name of its own, for a test whose subject is not the wire: what grpc-java's
+	 * channel does with calls (retries, hedging, throttling, deadlines) and what the starter counts and traces of them
+	 * is the same through either transport. A client reaches it at {@link #address()}.
+	 * @param script the answer to the n-th request
+	 * @return the started server
+	 */
+	public static EchoTestServer inProcess(IntFunction<Answer> script) {
+		return inProcessByRequest((request) -> script.apply(request.number()));
+	}
+
+	/**
+	 * Starts an in-process server of a name of its own that answers by what it sees of each request: its method, its
+	 * previous attempts.
+	 * @param script the answer to a request
+	 * @return the started server
+	 */
+	public static EchoTestServer inProcessByRequest(Function<Request, Answer> script) {
+		return inProcessByRequest("echo-test-server-" + UUID.randomUUID(), script);
+	}
+
+	private static EchoTestServer inProcessByRequest(String name, Function<Request, Answer> script) {
+		return start(script,
+				(services) -> InProcessServerBuilder.forName(name).directExecutor().addService(services).build(),
+				() -> {
+				}, "in-process:" + name);
 	}
 
 	/**
@@ -139,13 +176,8 @@ public final class EchoTestServer implements AutoCloseable {
 		return (n) -> (n % modulo == 0) ? Answer.ok() : Answer.fail(Status.Code.UNAVAILABLE);
 	}
 
-	private static EchoTestServer start(Function<Request, Answer> script, ServerFactory factory) {
-		return start(script, factory, () -> {
-		});
-	}
-
-	private static EchoTestServer start(Function<Request, Answer> script, ServerFactory factory,
-			Runnable afterClose) {
+	private static EchoTestServer start(Function<Request, Answer> script, ServerFactory factory, Runnable afterClose,
+			@Nullable String inProcessAddress) {
 		EchoTestServer[] holder = new EchoTestServer[1];
 		ServerInterceptor keepHeaders = new ServerInterceptor() {
 			@Override
@@ -162,7 +194,7 @@ public final class EchoTestServer implements AutoCloseable {
 		catch (IOException ex) {
 			throw new IllegalStateException(ex);
 		}
-		holder[0] = new EchoTestServer(script, server, afterClose);
+		holder[0] = new EchoTestServer(script, server, afterClose, inProcessAddress);
 		return holder[0];
 	}
 
@@ -175,11 +207,22 @@ public final class EchoTestServer implements AutoCloseable {
 	}
 
 	/**
-	 * The address of a loopback server, as a client's {@code address}.
-	 * @return {@code 127.0.0.1:<port>}
+	 * The address of the server, as a client's {@code address}.
+	 * @return {@code 127.0.0.1:<port>} on loopback, {@code in-process:NAME} in-process
 	 */
 	public String address() {
-		return "127.0.0.1:" + port();
+		return (this.inProcessAddress != null) ? this.inProcessAddress : "127.0.0.1:" + port();
+	}
+
+	/**
+	 * A builder of a plaintext channel to the server, for a test that builds its own: in-process or on loopback, as
+	 * the server runs.
+	 * @return the builder
+	 */
+	public ManagedChannelBuilder<?> channelBuilder() {
+		return (this.inProcessAddress != null)
+				? InProcessChannelBuilder.forName(this.inProcessAddress.substring("in-process:".length()))
+				: ManagedChannelBuilder.forTarget(address()).usePlaintext();
 	}
 
 	/**

@@ -1,14 +1,19 @@
 package io.github.grpcretry.test;
 
-import java.util.List;
 import java.util.regex.Pattern;
 
 import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.support.SpringFactoriesLoader;
+import org.springframework.core.io.support.SpringFactoriesLoader.ArgumentResolver;
 import org.springframework.core.io.support.SpringFactoriesLoader.FailureHandler;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,22 +42,19 @@ public final class StartupFailures {
 
 	/**
 	 * What Spring Boot's failure report says of a start-up failure: the analysis of the first failure analyzer
-	 * of the starter registered in {@code META-INF/spring.factories} that knows the failure, found there as
-	 * Spring Boot finds it.
+	 * registered in {@code META-INF/spring.factories} that knows the failure, as Spring Boot finds it.
 	 * @param failure the start-up failure
 	 * @return the analysis
 	 */
 	public static FailureAnalysis analysis(Throwable failure) {
-		// Spring Boot's own analyzers take constructor arguments that only its failure report hands them: the
-		// starter's take none, and are the ones asked here.
-		List<FailureAnalyzer> analyzers = SpringFactoriesLoader
+		// As Spring Boot's FailureAnalyzers loads them: some of Boot's own take the bean factory or the environment,
+		// and one whose classes are missing (Bean Validation's) is left out.
+		ArgumentResolver arguments = ArgumentResolver.of(BeanFactory.class, new DefaultListableBeanFactory())
+			.and(Environment.class, new StandardEnvironment());
+		FailureHandler skipped = FailureHandler.logging(LogFactory.getLog(StartupFailures.class));
+		for (FailureAnalyzer analyzer : SpringFactoriesLoader
 			.forDefaultResourceLocation(StartupFailures.class.getClassLoader())
-			.load(FailureAnalyzer.class, null, FailureHandler.handleMessage((message, ex) -> {
-			}));
-		for (FailureAnalyzer analyzer : analyzers) {
-			if (!analyzer.getClass().getName().startsWith("io.github.grpcretry.")) {
-				continue;
-			}
+			.load(FailureAnalyzer.class, arguments, skipped)) {
 			FailureAnalysis analysis = analyzer.analyze(failure);
 			if (analysis != null) {
 				return analysis;

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -38,6 +39,7 @@ import static io.github.grpcretry.sample.PrometheusBinaries.DASHBOARD;
 import static io.github.grpcretry.sample.PrometheusBinaries.REPOSITORY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Every PromQL expression the project ships (the documentation's, each alerting rule's, each dashboard target's), read from
@@ -373,45 +375,35 @@ class PrometheusOperationsTests {
 	}
 
 	/** The meters once each client has recorded its calls (a call is recorded after its last attempt ended). */
-	private static MeterFigures settled(MeterRegistry registry, int echoCalls, int throttledCalls)
-			throws InterruptedException {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-		while (true) {
+	private static MeterFigures settled(MeterRegistry registry, int echoCalls, int throttledCalls) {
+		AtomicReference<MeterFigures> settled = new AtomicReference<>();
+		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).untilAsserted(() -> {
 			MeterFigures figures = MeterFigures.of(registry);
-			double echo = calls(figures, "echo").values().stream().mapToDouble(Double::doubleValue).sum();
-			double throttled = calls(figures, THROTTLED).values().stream().mapToDouble(Double::doubleValue).sum();
-			if ((echo == echoCalls && throttled == throttledCalls) || System.nanoTime() > deadline) {
-				assertThat(echo).as("echo calls recorded").isEqualTo(echoCalls);
-				assertThat(throttled).as(THROTTLED + " calls recorded").isEqualTo(throttledCalls);
-				return figures;
-			}
-			Thread.sleep(10);
-		}
+			assertThat(calls(figures, "echo").values().stream().mapToDouble(Double::doubleValue).sum())
+				.as("echo calls recorded")
+				.isEqualTo(echoCalls);
+			assertThat(calls(figures, THROTTLED).values().stream().mapToDouble(Double::doubleValue).sum())
+				.as(THROTTLED + " calls recorded")
+				.isEqualTo(throttledCalls);
+			settled.set(figures);
+		});
+		return settled.get();
 	}
 
-	private static void awaitScrapes(PrometheusServer prometheus, int scrapes) throws Exception {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+	private static void awaitScrapes(PrometheusServer prometheus, int scrapes) {
 		String successful = "count_over_time(up{job=\"" + PrometheusServer.JOB + "\"}[1m]) "
 				+ "and min_over_time(up{job=\"" + PrometheusServer.JOB + "\"}[1m]) == 1";
-		while (!(prometheus.value(successful, PrometheusServer.now()) >= scrapes)) {
-			assertThat(System.nanoTime()).as("%d successful scrapes of /actuator/prometheus within 30 s", scrapes)
-				.isLessThan(deadline);
-			Thread.sleep(200);
-		}
+		await(scrapes + " successful scrapes of /actuator/prometheus").atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(200))
+			.until(() -> prometheus.value(successful, PrometheusServer.now()) >= scrapes);
 	}
 
 	/** Waits for scrapes started after {@code since}, and returns the time of the last one. */
-	private static double awaitScrapesAfter(PrometheusServer prometheus, double since, int scrapes) throws Exception {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+	private static double awaitScrapesAfter(PrometheusServer prometheus, double since, int scrapes) {
 		String last = "timestamp(up{job=\"" + PrometheusServer.JOB + "\"} == 1)";
-		while (true) {
-			double time = prometheus.value(last, PrometheusServer.now());
-			if (time > since + scrapes - 1) {
-				return time;
-			}
-			assertThat(System.nanoTime()).as("%d scrapes after the calls within 30 s", scrapes).isLessThan(deadline);
-			Thread.sleep(200);
-		}
+		return await(scrapes + " scrapes after the calls").atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(200))
+			.until(() -> prometheus.value(last, PrometheusServer.now()), (time) -> time > since + scrapes - 1);
 	}
 
 	private static String[] applicationArguments(int alwaysFailingPort) throws Exception {

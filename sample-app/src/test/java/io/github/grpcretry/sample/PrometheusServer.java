@@ -19,9 +19,12 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 import com.jayway.jsonpath.JsonPath;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A real Prometheus server of its own, scraping one {@code /actuator/prometheus} every second with the given rule
@@ -74,22 +77,16 @@ final class PrometheusServer implements AutoCloseable {
 	}
 
 	private void awaitReady() throws Exception {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-		while (System.nanoTime() < deadline) {
-			if (!this.process.isAlive()) {
-				fail("Prometheus exited with " + this.process.exitValue() + ":%n%s", Files.readString(this.log));
-			}
-			try {
-				if (get("/-/ready").statusCode() == 200) {
-					return;
-				}
-			}
-			catch (IOException notYetListening) {
-				// starting
-			}
-			Thread.sleep(100);
+		try {
+			await("Prometheus ready").atMost(Duration.ofSeconds(30))
+				.pollInterval(Duration.ofMillis(100))
+				.ignoreExceptionsInstanceOf(IOException.class) // not listening yet
+				.failFast("Prometheus exited", () -> !this.process.isAlive())
+				.until(() -> get("/-/ready").statusCode() == 200);
 		}
-		fail("Prometheus was not ready within 30 s:%n%s", Files.readString(this.log));
+		catch (ConditionTimeoutException | TerminalFailureException ex) {
+			fail("%s:%n%s", ex.getMessage(), Files.readString(this.log));
+		}
 	}
 
 	/**

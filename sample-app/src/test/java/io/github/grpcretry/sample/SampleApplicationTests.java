@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -20,6 +21,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Runs the sample as its README command does, on a free port, and checks what it prints.
@@ -97,12 +99,10 @@ class SampleApplicationTests {
 			.contains("gRPC client 'echo': retries off by the grpcclients endpoint");
 	}
 
-	private static void awaitOutput(CapturedOutput output, String text) throws InterruptedException {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-		while (!output.toString().contains(text) && System.nanoTime() < deadline) {
-			Thread.sleep(20);
-		}
-		assertThat(output).contains(text);
+	private static void awaitOutput(CapturedOutput output, String text) {
+		await().atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(20))
+			.untilAsserted(() -> assertThat(output).contains(text));
 	}
 
 	private static void run(String... args) {

@@ -71,7 +71,8 @@ class GrpcClientsHealthTests {
 				assertThat((String) JsonPath.read(health.body(),
 						"$.components.grpcClients.components.unused.details.state"))
 					.isEqualTo("IDLE");
-				// Nothing listens there: a channel that began connecting would leave IDLE at once and fail.
+				// Nothing listens there: a channel that began connecting would leave IDLE at once and fail. A sleep, not
+				// a condition: the window in which a connection that must not start would show.
 				Thread.sleep(100);
 			}
 			assertThat(unused.getState(false)).isEqualTo(ConnectivityState.IDLE);

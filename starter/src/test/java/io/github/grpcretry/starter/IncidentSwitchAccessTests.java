@@ -1,20 +1,15 @@
 package io.github.grpcretry.starter;
 
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.jayway.jsonpath.JsonPath;
-import io.grpc.Server;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
@@ -24,10 +19,8 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
-import static io.github.grpcretry.starter.WebApplications.attemptsOfOneFailingCall;
 import static io.github.grpcretry.starter.WebApplications.get;
 import static io.github.grpcretry.starter.WebApplications.post;
-import static io.github.grpcretry.starter.WebApplications.startUnavailableServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -50,19 +43,8 @@ class IncidentSwitchAccessTests {
 	private static final Pattern DOCUMENTED_REFUSAL = Pattern
 		.compile("\\*\\*Who may switch\\.\\*\\*.*?```json\\n(.*?)```", Pattern.DOTALL);
 
-	private final AtomicInteger requests = new AtomicInteger();
-
-	private Server server;
-
-	@BeforeEach
-	void startServer() throws IOException {
-		this.server = startUnavailableServer(this.requests);
-	}
-
-	@AfterEach
-	void stopServer() throws InterruptedException {
-		this.server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-	}
+	@RegisterExtension
+	final UnavailableBackend backend = new UnavailableBackend();
 
 	@Test
 	void withNoKeyTheEndpointIsReadOnlyAndBootMapsNoWrite(CapturedOutput output) throws Exception {
@@ -165,13 +147,13 @@ class IncidentSwitchAccessTests {
 	}
 
 	private int attemptsOfOneCall(ConfigurableApplicationContext context) {
-		return attemptsOfOneFailingCall(context, this.requests);
+		return this.backend.attemptsOfOneFailingCall(context);
 	}
 
 	private ConfigurableApplicationContext start(String... properties) {
 		return new SpringApplicationBuilder(Application.class).web(WebApplicationType.SERVLET)
 			.properties("server.port=0", "management.endpoints.web.exposure.include=grpcclients",
-					"grpc.clients.echo.address=127.0.0.1:" + this.server.getPort(),
+					"grpc.clients.echo.address=" + this.backend.address(),
 					"grpc.clients.echo.negotiation-type=plaintext", ENTRY_0 + "name[0].service=echo.Echo",
 					ENTRY_0 + "retry-policy.max-attempts=4", ENTRY_0 + "retry-policy.initial-backoff=5ms",
 					ENTRY_0 + "retry-policy.max-backoff=5ms", ENTRY_0 + "retry-policy.backoff-multiplier=1",

@@ -1,16 +1,11 @@
 package io.github.grpcretry.starter;
 
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import com.jayway.jsonpath.JsonPath;
-import io.grpc.Server;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
@@ -18,10 +13,8 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
-import static io.github.grpcretry.starter.WebApplications.attemptsOfOneFailingCall;
 import static io.github.grpcretry.starter.WebApplications.get;
 import static io.github.grpcretry.starter.WebApplications.post;
-import static io.github.grpcretry.starter.WebApplications.startUnavailableServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -33,19 +26,8 @@ class IncidentSwitchTests {
 
 	private static final String ENTRY_0 = "grpc.clients.echo.method-config[0].";
 
-	private final AtomicInteger requests = new AtomicInteger();
-
-	private Server server;
-
-	@BeforeEach
-	void startServer() throws IOException {
-		this.server = startUnavailableServer(this.requests);
-	}
-
-	@AfterEach
-	void stopServer() throws InterruptedException {
-		this.server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-	}
+	@RegisterExtension
+	final UnavailableBackend backend = new UnavailableBackend();
 
 	@Test
 	void retriesGoOffForTheNextCallsAndComeBackWithWriteAccess() throws Exception {
@@ -92,13 +74,13 @@ class IncidentSwitchTests {
 	}
 
 	private int attemptsOfOneCall(ConfigurableApplicationContext context) {
-		return attemptsOfOneFailingCall(context, this.requests);
+		return this.backend.attemptsOfOneFailingCall(context);
 	}
 
 	private ConfigurableApplicationContext start(String... properties) {
 		return new SpringApplicationBuilder(Application.class).web(WebApplicationType.SERVLET)
 			.properties("server.port=0", "management.endpoints.web.exposure.include=grpcclients",
-					"grpc.clients.echo.address=127.0.0.1:" + this.server.getPort(),
+					"grpc.clients.echo.address=" + this.backend.address(),
 					"grpc.clients.echo.negotiation-type=plaintext", ENTRY_0 + "name[0].service=echo.Echo",
 					ENTRY_0 + "timeout=10s", ENTRY_0 + "retry-policy.max-attempts=4",
 					ENTRY_0 + "retry-policy.initial-backoff=5ms", ENTRY_0 + "retry-policy.max-backoff=5ms",

@@ -5,14 +5,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import com.jayway.jsonpath.JsonPath;
-import io.grpc.Server;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.SpringBootConfiguration;
@@ -21,10 +17,8 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
-import static io.github.grpcretry.starter.WebApplications.attemptsOfOneFailingCall;
 import static io.github.grpcretry.starter.WebApplications.get;
 import static io.github.grpcretry.starter.WebApplications.post;
-import static io.github.grpcretry.starter.WebApplications.startUnavailableServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -37,22 +31,12 @@ class RefreshOverHttpTests {
 
 	private static final String ENTRY_0 = "grpc.clients.echo.method-config[0].";
 
-	private final AtomicInteger requests = new AtomicInteger();
+	@RegisterExtension
+	final UnavailableBackend backend = new UnavailableBackend();
 
 	@TempDir
 	Path directory;
 
-	private Server server;
-
-	@BeforeEach
-	void startServer() throws IOException {
-		this.server = startUnavailableServer(this.requests);
-	}
-
-	@AfterEach
-	void stopServer() throws InterruptedException {
-		this.server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-	}
 
 	@Test
 	void aRefreshChangesTheRunningPolicyAndABrokenOneKeepsTheSwitchOff() throws Exception {
@@ -85,12 +69,12 @@ class RefreshOverHttpTests {
 	}
 
 	private int attemptsOfOneCall(ConfigurableApplicationContext context) {
-		return attemptsOfOneFailingCall(context, this.requests);
+		return this.backend.attemptsOfOneFailingCall(context);
 	}
 
 	private void write(int maxAttempts, String... more) throws IOException {
 		StringBuilder properties = new StringBuilder();
-		for (String line : List.of("grpc.clients.echo.address=127.0.0.1:" + this.server.getPort(),
+		for (String line : List.of("grpc.clients.echo.address=" + this.backend.address(),
 				"grpc.clients.echo.negotiation-type=plaintext", ENTRY_0 + "name[0].service=echo.Echo",
 				ENTRY_0 + "retry-policy.max-attempts=" + maxAttempts, ENTRY_0 + "retry-policy.initial-backoff=5ms",
 				ENTRY_0 + "retry-policy.max-backoff=5ms", ENTRY_0 + "retry-policy.retryable-status-codes=UNAVAILABLE")) {

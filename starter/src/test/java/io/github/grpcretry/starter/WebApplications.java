@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import io.grpc.CallOptions;
 import io.grpc.Grpc;
@@ -21,14 +20,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 
 import org.springframework.context.ConfigurableApplicationContext;
-
-import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * What the starter's tests of a real web application share: requests to its web server, a free port, and a unary
@@ -117,34 +112,6 @@ final class WebApplications {
 				.build())
 			.build()
 			.start();
-	}
-
-	/**
-	 * Starts a gRPC server on loopback that fails every request with {@code UNAVAILABLE}, which retry policies retry.
-	 * @param requests counts the requests it receives
-	 * @return the started server
-	 * @throws IOException if it cannot start
-	 */
-	static Server startUnavailableServer(AtomicInteger requests) throws IOException {
-		return startEchoServer((request, responses) -> {
-			requests.incrementAndGet();
-			responses.onError(Status.UNAVAILABLE.asRuntimeException());
-		});
-	}
-
-	/**
-	 * Makes one call through the application's {@code echo} client to a server that fails every request, and
-	 * counts the requests the server received for it.
-	 * @param context the running application
-	 * @param requests the server's count of requests
-	 * @return the call's attempts, as the server saw them
-	 */
-	static int attemptsOfOneFailingCall(ConfigurableApplicationContext context, AtomicInteger requests) {
-		ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
-		int before = requests.get();
-		assertThatExceptionOfType(StatusRuntimeException.class)
-			.isThrownBy(() -> call(channel, new byte[0], Duration.ofSeconds(10)));
-		return requests.get() - before;
 	}
 
 	/**

@@ -6,7 +6,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,6 @@ import io.github.grpcretry.test.echo.EchoRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
@@ -38,9 +36,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GrpcClientsEndpointTests {
 
 	private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-	@TempDir
-	static Path certificates;
 
 	@Test
 	void reportsEachClientWithTheServiceConfigHandedToGrpcJavaItsStateAndItsFigures() throws Exception {
@@ -98,6 +93,7 @@ class GrpcClientsEndpointTests {
 				.containsEntry("calls", 0)
 				.doesNotContainKey("successWithRetryShare");
 			// Reading the state did not connect: the server is up, so a channel that began connecting would be READY.
+			// A sleep, not a condition: the window in which a connection that must not start would show.
 			Thread.sleep(200);
 			assertThat(context.getBean("otherManagedChannel", ManagedChannel.class).getState(false).name())
 				.isEqualTo("IDLE");
@@ -126,7 +122,7 @@ class GrpcClientsEndpointTests {
 
 	@Test
 	void showsTheSslBundleByNameAndNoneOfItsMaterial() throws Exception {
-		SelfSignedCertificate certificate = SelfSignedCertificate.create(Files.createTempDirectory(certificates, "tls"));
+		SelfSignedCertificate certificate = SelfSignedCertificate.shared();
 		String pem = Files.readString(certificate.certificate());
 		try (ConfigurableApplicationContext context = start(List.of(
 				"spring.ssl.bundle.pem.secure-trust.truststore.certificate=file:" + certificate.certificate(),

@@ -17,14 +17,15 @@ import io.github.grpcretry.test.PerCallSummaries;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@link AttemptMetricsInterceptor} under concurrency, without Spring: the attempts counted are the attempts the
@@ -41,9 +42,8 @@ class AttemptMetricsConcurrencyTests {
 		MeterRegistry registry = new SimpleMeterRegistry();
 		Meters meters = new Meters(registry);
 		try (EchoTestServer server = EchoTestServer
-			.onLoopback((n) -> (n % 3 == 0) ? Answer.fail(Status.Code.UNAVAILABLE) : Answer.ok())) {
-			ManagedChannel channel = ManagedChannelBuilder.forTarget(server.address())
-				.usePlaintext()
+			.inProcess((n) -> (n % 3 == 0) ? Answer.fail(Status.Code.UNAVAILABLE) : Answer.ok())) {
+			ManagedChannel channel = server.channelBuilder()
 				.enableRetry()
 				.defaultServiceConfig(Map.of("methodConfig",
 						List.of(AttemptMetricsInterceptorTests.retryPolicy(5, "0.001s"))))
@@ -53,7 +53,9 @@ class AttemptMetricsConcurrencyTests {
 			try {
 				int succeeded = callConcurrently(channel, threads);
 				// Attempt counters are incremented on gRPC's threads; wait, boundedly, until they reach the server's.
-				AttemptMetricsInterceptorTests.awaitUntil(() -> meters.attempts() >= server.requestCount());
+				await().atMost(Duration.ofSeconds(5))
+					.pollInterval(Duration.ofMillis(5))
+					.until(() -> meters.attempts() >= server.requestCount());
 				int received = server.requestCount();
 				long retriesReceived = server.requests().stream().filter((r) -> r.previousAttempts() > 0).count();
 				assertThat(received).isGreaterThan(CALLS);
@@ -81,9 +83,8 @@ class AttemptMetricsConcurrencyTests {
 		MeterRegistry registry = new SimpleMeterRegistry();
 		Meters meters = new Meters(registry);
 		// Answers take 0 to 3ms, so that hedges sent 1ms apart win, lose and get cancelled on every thread at once.
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.okAfter(Duration.ofMillis(n % 4)))) {
-			ManagedChannel channel = ManagedChannelBuilder.forTarget(server.address())
-				.usePlaintext()
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.okAfter(Duration.ofMillis(n % 4)))) {
+			ManagedChannel channel = server.channelBuilder()
 				.enableRetry()
 				.defaultServiceConfig(Map.of("methodConfig", List.of(Map.of("name",
 						List.of(Map.of("service", "echo.Echo")), "hedgingPolicy",
@@ -94,7 +95,9 @@ class AttemptMetricsConcurrencyTests {
 			try {
 				assertThat(callConcurrently(channel, threads)).isEqualTo(CALLS);
 				// A call is recorded once its last attempt, a losing hedge maybe, has ended.
-				AttemptMetricsInterceptorTests.awaitUntil(() -> meters.calls() >= CALLS);
+				await().atMost(Duration.ofSeconds(5))
+					.pollInterval(Duration.ofMillis(5))
+					.until(() -> meters.calls() >= CALLS);
 				assertThat(meters.calls()).isEqualTo(CALLS);
 				assertThat(meters.attempts("kind", "initial")).isEqualTo(CALLS);
 				assertThat(meters.attempts("kind", "hedge")).isPositive();

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.ToDoubleFunction;
@@ -18,7 +17,6 @@ import io.github.grpcretry.test.echo.EchoRequest;
 import io.github.grpcretry.test.echo.EchoResponse;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -35,11 +33,13 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.entry;
+import static org.awaitility.Awaitility.await;
 
 /**
- * The meters of {@link AttemptMetricsInterceptor}, without Spring: a channel built by hand against a real grpc-java
- * server on loopback, and the meters and tags the SPEC names, exactly.
+ * The meters of {@link AttemptMetricsInterceptor}, without Spring: a channel built by hand against a grpc-java server
+ * in-process, and the meters and tags the SPEC names, exactly.
  */
 class AttemptMetricsInterceptorTests {
 
@@ -172,7 +172,9 @@ class AttemptMetricsInterceptorTests {
 				: Answer.ok(), hedgingPolicy(2, "0.05s"));
 		echo("hedged");
 		assertThat(this.server.requestCount()).isEqualTo(2);
-		awaitUntil(() -> sum("grpc.client.attempts", Counter::count) == 2);
+		await().atMost(Duration.ofSeconds(5))
+			.pollInterval(Duration.ofMillis(5))
+			.until(() -> sum("grpc.client.attempts", Counter::count) == 2);
 		assertThat(byTags("grpc.client.attempts", Counter::count)).containsOnly(
 				entry("client=echo,kind=initial,method=echo.Echo/UnaryEcho,status=CANCELLED", 1.0),
 				entry("client=echo,kind=hedge,method=echo.Echo/UnaryEcho,status=OK", 1.0));
@@ -230,17 +232,16 @@ class AttemptMetricsInterceptorTests {
 	}
 
 	private void start(IntFunction<Answer> script, Map<String, ?> methodConfig) {
-		startOn(EchoTestServer.onLoopback(script), methodConfig);
+		startOn(EchoTestServer.inProcess(script), methodConfig);
 	}
 
 	private void startByRequest(Function<EchoTestServer.Request, Answer> script, Map<String, ?> methodConfig) {
-		startOn(EchoTestServer.onLoopbackByRequest(script), methodConfig);
+		startOn(EchoTestServer.inProcessByRequest(script), methodConfig);
 	}
 
 	private void startOn(EchoTestServer server, Map<String, ?> methodConfig) {
 		this.server = server;
-		this.channel = ManagedChannelBuilder.forTarget(this.server.address())
-			.usePlaintext()
+		this.channel = this.server.channelBuilder()
 			.enableRetry()
 			.defaultServiceConfig(Map.of("methodConfig", List.of(methodConfig)))
 			.intercept(new AttemptMetricsInterceptor(this.registry, "echo"))
@@ -285,19 +286,6 @@ class AttemptMetricsInterceptorTests {
 			.stream()
 			.map((tag) -> tag.getKey() + "=" + tag.getValue())
 			.collect(Collectors.joining(","));
-	}
-
-	static void awaitUntil(BooleanSupplier condition) {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-		while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-			try {
-				Thread.sleep(5);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				return;
-			}
-		}
 	}
 
 }

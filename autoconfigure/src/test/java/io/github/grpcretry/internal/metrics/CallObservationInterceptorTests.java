@@ -1,6 +1,7 @@
 package io.github.grpcretry.internal.metrics;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -17,6 +18,7 @@ import io.grpc.ClientInterceptor;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
@@ -37,10 +39,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
+import static org.awaitility.Awaitility.await;
 /**
  * The call observations of {@link CallObservationInterceptor}, without Spring: a channel built by hand, as its
- * Javadoc says, against a real grpc-java server on loopback or a Unix domain socket, with a handler that sees every
+ * Javadoc says, against a grpc-java server in-process or on a Unix domain socket, with a handler that sees every
  * observation stop.
  */
 class CallObservationInterceptorTests {
@@ -145,7 +149,9 @@ class CallObservationInterceptorTests {
 				new ObservationGrpcClientInterceptor(this.observationRegistry));
 		echo();
 		assertThat(this.server.requestCount()).isEqualTo(3);
-		AttemptMetricsInterceptorTests.awaitUntil(() -> this.stopped.named(AttemptObservations.NAME).size() == 2);
+		await().atMost(Duration.ofSeconds(5))
+			.pollInterval(Duration.ofMillis(5))
+			.until(() -> this.stopped.named(AttemptObservations.NAME).size() == 2);
 		assertThat(this.stopped.named("grpc.client")).hasSize(1);
 		Observation.Context call = this.stopped.named("grpc.client").get(0);
 		assertThat(this.stopped.named(AttemptObservations.NAME)).hasSize(2)
@@ -156,7 +162,9 @@ class CallObservationInterceptorTests {
 	void callObservedHereParentsItsRetries() {
 		start(EchoTestServer.failAllButEvery(3), new CallObservationInterceptor(this.observationRegistry));
 		echo();
-		AttemptMetricsInterceptorTests.awaitUntil(() -> this.stopped.named(AttemptObservations.NAME).size() == 2);
+		await().atMost(Duration.ofSeconds(5))
+			.pollInterval(Duration.ofMillis(5))
+			.until(() -> this.stopped.named(AttemptObservations.NAME).size() == 2);
 		assertThat(this.stopped.named("grpc.client")).hasSize(1);
 		Observation.Context call = this.stopped.named("grpc.client").get(0);
 		assertThat(this.stopped.named(AttemptObservations.NAME)).hasSize(2)
@@ -166,15 +174,19 @@ class CallObservationInterceptorTests {
 	// The given interceptors between the observation, innermost, and the counting, outermost.
 	private void start(IntFunction<Answer> script, CallObservationInterceptor observations,
 			ClientInterceptor... between) {
-		EchoTestServer server = EchoTestServer.onLoopback(script);
-		start(server, server.address(), observations, between);
+		EchoTestServer server = EchoTestServer.inProcess(script);
+		start(server, server.channelBuilder(), observations, between);
 	}
 
 	private void start(EchoTestServer server, String target, CallObservationInterceptor observations,
 			ClientInterceptor... between) {
+		start(server, Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()), observations, between);
+	}
+
+	private void start(EchoTestServer server, ManagedChannelBuilder<?> builder, CallObservationInterceptor observations,
+			ClientInterceptor... between) {
 		this.server = server;
-		this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
-			.enableRetry()
+		this.channel = builder.enableRetry()
 			.defaultServiceConfig(Map.of("methodConfig",
 					List.of(AttemptMetricsInterceptorTests.retryPolicy(3, "0.01s"))))
 			.intercept(observations)

@@ -15,7 +15,6 @@ import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Meter;
@@ -36,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * Metrics never break a call: when a meter or the registry throws, {@link AttemptMetricsInterceptor} lets every call
- * complete as it would without metrics, against a real grpc-java server on loopback, and says so once per client in
+ * complete as it would without metrics, against a grpc-java server in-process, and says so once per client in
  * its log.
  */
 class MeterFailureTests {
@@ -65,7 +64,7 @@ class MeterFailureTests {
 
 	};
 
-	private final EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.failAllButEvery(2));
+	private final EchoTestServer server = EchoTestServer.inProcess(EchoTestServer.failAllButEvery(2));
 
 	private final List<ManagedChannel> channels = new CopyOnWriteArrayList<>();
 
@@ -143,8 +142,7 @@ class MeterFailureTests {
 	}
 
 	private ManagedChannel channel(MeterRegistry registry, String client) {
-		ManagedChannel channel = ManagedChannelBuilder.forTarget(this.server.address())
-			.usePlaintext()
+		ManagedChannel channel = this.server.channelBuilder()
 			.enableRetry()
 			.defaultServiceConfig(
 					Map.of("methodConfig", List.of(AttemptMetricsInterceptorTests.retryPolicy(4, "0.01s"))))

@@ -1,10 +1,12 @@
 package io.github.grpcretry.internal.properties;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.github.grpcretry.autoconfigure.BoundClientProperties;
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
 import io.github.grpcretry.properties.ClientProperties;
 import io.github.grpcretry.properties.GrpcClientsProperties;
@@ -14,8 +16,10 @@ import io.github.grpcretry.test.EchoTestServer;
 import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.StartupFailures;
+import io.github.grpcretry.test.UserProperties;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
+import io.github.grpcretry.validation.InvalidGrpcClientPropertiesException;
 import io.github.grpcretry.validation.Violation;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -29,10 +33,10 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 
-import static io.github.grpcretry.test.StartupFailures.invalidProperties;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -47,7 +51,7 @@ class ClientNamesTests {
 
 	@Test
 	void environmentVariableConfiguresTheClientThatYamlNames() {
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.ok())) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.ok())) {
 			this.contextRunner.withBean(SimpleMeterRegistry.class)
 				.withInitializer(ApplicationYaml.of("""
 						grpc:
@@ -102,66 +106,60 @@ class ClientNamesTests {
 
 	@Test
 	void boundPropertiesHoldOneClientPerName() {
-		this.contextRunner.withInitializer(ApplicationYaml.of("""
+		Map<String, ClientProperties> clients = bound("""
 				grpc:
 				  clients:
 				    myClient:
 				      address: localhost:1
-				"""))
-			.withInitializer(environmentVariables(Map.of("GRPC_CLIENTS_MYCLIENT_NEGOTIATIONTYPE", "plaintext")))
-			.run((context) -> {
-				Map<String, ClientProperties> clients = context.getBean(GrpcClientsProperties.class).clients();
-				assertThat(clients).containsOnlyKeys("myClient");
-				assertThat(clients.get("myClient").negotiationType()).isEqualTo(NegotiationType.PLAINTEXT);
-			});
+				""", Map.of("GRPC_CLIENTS_MYCLIENT_NEGOTIATIONTYPE", "plaintext")).properties().clients();
+		assertThat(clients).containsOnlyKeys("myClient");
+		assertThat(clients.get("myClient").negotiationType()).isEqualTo(NegotiationType.PLAINTEXT);
 	}
 
 	@Test
 	void twoSpellingsOfOneClientStopStartUpNamingBoth() {
-		this.contextRunner
-			.withPropertyValues("grpc.clients.myClient.address=localhost:1",
-					"grpc.clients.my-client.negotiation-type=plaintext")
-			.run((context) -> {
-				assertThat(context).hasFailed();
-				List<Violation> violations = invalidProperties(context.getStartupFailure()).getViolations();
-				assertThat(violations).extracting(Violation::property)
-					.containsExactlyInAnyOrder("grpc.clients.myClient.address",
-							"grpc.clients.my-client.negotiation-type");
-				assertThat(violations).allSatisfy((violation) -> {
-					assertThat(violation.problem()).contains("grpc.clients.myClient")
-						.contains("grpc.clients.my-client");
-					assertThat(violation.fix()).contains("myClient").contains("my-client");
-				});
-				assertThat(violations).filteredOn((violation) -> violation.property().endsWith(".address"))
-					.singleElement()
-					.satisfies((violation) -> assertThat(violation.value()).isEqualTo("localhost:1"));
-				FailureAnalysis analysis = StartupFailures.analysis(context.getStartupFailure());
-				assertThat(analysis.getDescription()).contains("has 2 problems,")
-					.contains("Property: grpc.clients.myClient.address")
-					.contains("Property: grpc.clients.my-client.negotiation-type");
-			});
+		InvalidGrpcClientPropertiesException failure = BoundClientProperties
+			.of(new UserProperties().with("grpc.clients.myClient.address", "localhost:1")
+				.with("grpc.clients.my-client.negotiation-type", "plaintext"))
+			.failure();
+		List<Violation> violations = failure.getViolations();
+		assertThat(violations).extracting(Violation::property)
+			.containsExactlyInAnyOrder("grpc.clients.myClient.address", "grpc.clients.my-client.negotiation-type");
+		assertThat(violations).allSatisfy((violation) -> {
+			assertThat(violation.problem()).contains("grpc.clients.myClient").contains("grpc.clients.my-client");
+			assertThat(violation.fix()).contains("myClient").contains("my-client");
+		});
+		assertThat(violations).filteredOn((violation) -> violation.property().endsWith(".address"))
+			.singleElement()
+			.satisfies((violation) -> assertThat(violation.value()).isEqualTo("localhost:1"));
+		FailureAnalysis analysis = StartupFailures.analysis(failure);
+		assertThat(analysis.getDescription()).contains("has 2 problems,")
+			.contains("Property: grpc.clients.myClient.address")
+			.contains("Property: grpc.clients.my-client.negotiation-type");
 	}
 
 	@Test
 	void twoSpellingsInYamlStopStartUpWithTheirOrigins() {
-		this.contextRunner.withInitializer(ApplicationYaml.of("""
+		assertThat(bound("""
 				grpc:
 				  clients:
 				    myClient:
 				      address: localhost:1
 				    myclient:
 				      negotiation-type: plaintext
-				"""))
-			.run((context) -> {
-				assertThat(context).hasFailed();
-				assertThat(invalidProperties(context.getStartupFailure()).getViolations())
-					.extracting(Violation::property, Violation::origin)
-					.containsExactlyInAnyOrder(
-							tuple("grpc.clients.myClient.address",
-									"Byte array resource [application.yml] - 4:16"),
-							tuple("grpc.clients.myclient.negotiation-type",
-									"Byte array resource [application.yml] - 6:25"));
-			});
+				""", Map.of()).failure().getViolations()).extracting(Violation::property, Violation::origin)
+			.containsExactlyInAnyOrder(
+					tuple("grpc.clients.myClient.address", "Byte array resource [application.yml] - 4:16"),
+					tuple("grpc.clients.myclient.negotiation-type", "Byte array resource [application.yml] - 6:25"));
+	}
+
+	// The environment variables over application.yml, as Spring Boot orders them.
+	private static BoundClientProperties bound(String yaml, Map<String, Object> variables) {
+		List<PropertySource<?>> sources = new ArrayList<>();
+		sources.add(new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+				variables));
+		sources.addAll(ApplicationYaml.propertySources(yaml));
+		return BoundClientProperties.of(sources.toArray(PropertySource<?>[]::new));
 	}
 
 	private static String echo(ManagedChannel channel, String message) {

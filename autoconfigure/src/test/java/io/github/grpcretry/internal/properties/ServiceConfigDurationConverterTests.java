@@ -3,9 +3,9 @@ package io.github.grpcretry.internal.properties;
 import java.time.Duration;
 import java.util.stream.Stream;
 
+import io.github.grpcretry.autoconfigure.BoundClientProperties;
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
-import io.github.grpcretry.properties.GrpcClientsProperties;
-import io.github.grpcretry.test.StartupFailures;
+import io.github.grpcretry.test.UserProperties;
 import io.github.grpcretry.validation.Violation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,17 +30,9 @@ import static org.junit.jupiter.params.provider.Arguments.argumentSet;
  */
 class ServiceConfigDurationConverterTests {
 
-	private static final String[] VALID_CLIENT = { "grpc.clients.echo.address=localhost:50051",
-			"grpc.clients.echo.negotiation-type=plaintext",
-			"grpc.clients.echo.method-config[0].name[0].service=echo.Echo",
-			"grpc.clients.echo.method-config[0].retry-policy.max-attempts=4",
-			"grpc.clients.echo.method-config[0].retry-policy.max-backoff=1s",
-			"grpc.clients.echo.method-config[0].retry-policy.backoff-multiplier=2",
-			"grpc.clients.echo.method-config[0].retry-policy.retryable-status-codes=UNAVAILABLE" };
-
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(GrpcRetryAutoConfiguration.class))
-		.withPropertyValues(VALID_CLIENT);
+		.withPropertyValues(validClient().pairs());
 
 	static Stream<Arguments> durations() {
 		return Stream.of(argumentSet("protobuf, no leading zero", ".01s", Duration.ofMillis(10)),
@@ -80,30 +72,25 @@ class ServiceConfigDurationConverterTests {
 
 	@Test
 	void starterPropertyBindsProtobufForm() {
-		this.contextRunner.withPropertyValues("grpc.clients.echo.method-config[0].retry-policy.initial-backoff=.01s")
-			.run((context) -> assertThat(context.getBean(GrpcClientsProperties.class)
-				.clients()
-				.get("echo")
-				.methodConfig()
-				.get(0)
-				.retryPolicy()
-				.initialBackoff()).isEqualTo(Duration.ofMillis(10)));
+		assertThat(bound("grpc.clients.echo.method-config[0].retry-policy.initial-backoff", ".01s").properties()
+			.clients()
+			.get("echo")
+			.methodConfig()
+			.get(0)
+			.retryPolicy()
+			.initialBackoff()).isEqualTo(Duration.ofMillis(10));
 	}
 
 	@Test
 	void starterPropertyFinerThanANanosecondFailsBinding() {
-		this.contextRunner
-			.withPropertyValues("grpc.clients.echo.method-config[0].retry-policy.initial-backoff=0.0000000001s")
-			.run((context) -> {
-				assertThat(context).hasFailed();
-				assertThat(StartupFailures.invalidProperties(context.getStartupFailure()).getViolations())
-					.extracting(Violation::property, Violation::problem)
-					.contains(tuple("grpc.clients.echo.method-config[0].retry-policy.initial-backoff",
-							"cannot be bound ('0.0000000001s' is finer than a nanosecond; use at most 9 decimal"
-									+ " places)"));
-			});
+		assertThat(bound("grpc.clients.echo.method-config[0].retry-policy.initial-backoff", "0.0000000001s")
+			.failure()
+			.getViolations()).extracting(Violation::property, Violation::problem)
+			.contains(tuple("grpc.clients.echo.method-config[0].retry-policy.initial-backoff",
+					"cannot be bound ('0.0000000001s' is finer than a nanosecond; use at most 9 decimal places)"));
 	}
 
+	// The converter is a binding of the application (a @ConfigurationPropertiesBinding bean): these start one.
 	@Test
 	void durationOfAnotherPropertiesClassDoesNotTakeProtobufForm() {
 		this.contextRunner.withUserConfiguration(OtherPropertiesConfiguration.class)
@@ -122,6 +109,20 @@ class ServiceConfigDurationConverterTests {
 					"other.timeout=10ms")
 			.run((context) -> assertThat(context.getBean(OtherProperties.class).timeout())
 				.isEqualTo(Duration.ofMillis(10)));
+	}
+
+	private static BoundClientProperties bound(String property, String value) {
+		return BoundClientProperties.of(validClient().with(property, value));
+	}
+
+	private static UserProperties validClient() {
+		return new UserProperties().with("grpc.clients.echo.address", "localhost:50051")
+			.with("grpc.clients.echo.negotiation-type", "plaintext")
+			.with("grpc.clients.echo.method-config[0].name[0].service", "echo.Echo")
+			.with("grpc.clients.echo.method-config[0].retry-policy.max-attempts", "4")
+			.with("grpc.clients.echo.method-config[0].retry-policy.max-backoff", "1s")
+			.with("grpc.clients.echo.method-config[0].retry-policy.backoff-multiplier", "2")
+			.with("grpc.clients.echo.method-config[0].retry-policy.retryable-status-codes", "UNAVAILABLE");
 	}
 
 	private static BindException bindException(Throwable failure) {

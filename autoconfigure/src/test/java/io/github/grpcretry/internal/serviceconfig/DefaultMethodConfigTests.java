@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * A method-config entry without {@code name} is the client's default, as gRPC's service config defines an empty
- * name: it governs every method that no other entry names, against a real grpc-java server on loopback.
+ * name: it governs every method that no other entry names, against a grpc-java server in-process.
  */
 class DefaultMethodConfigTests {
 
@@ -41,7 +41,7 @@ class DefaultMethodConfigTests {
 
 	@Test
 	void clientWideRetryPolicyRetriesAMethodNoOtherEntryNames() {
-		try (EchoTestServer server = EchoTestServer.onLoopback(
+		try (EchoTestServer server = EchoTestServer.inProcess(
 				EchoTestServer.always(Answer.fail(Status.Code.UNAVAILABLE)))) {
 			this.contextRunner.withPropertyValues(CLIENT + "address=" + server.address()).run((context) -> {
 				assertThat(context).hasNotFailed();

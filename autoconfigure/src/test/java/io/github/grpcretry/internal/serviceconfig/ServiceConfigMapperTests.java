@@ -176,8 +176,9 @@ class ServiceConfigMapperTests {
 
 	@Test
 	void grpcJavaEndsTheCallAtTheTimeout() {
-		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.okAfter(Duration.ofSeconds(1)))) {
-			ManagedChannel channel = loopbackChannel(server, client(concat(RETRY, ENTRY + "timeout=.1s")));
+		String name = "mapper-" + UUID.randomUUID();
+		try (EchoTestServer server = EchoTestServer.inProcess(name, (n) -> Answer.okAfter(Duration.ofSeconds(1)))) {
+			ManagedChannel channel = inProcessChannel(name, client(concat(RETRY, ENTRY + "timeout=.1s")));
 			try {
 				long start = System.nanoTime();
 				assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(() -> echo(channel, "hello"))

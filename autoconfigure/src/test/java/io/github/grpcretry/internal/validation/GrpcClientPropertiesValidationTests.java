@@ -7,10 +7,8 @@ import java.security.KeyStore;
 import java.util.List;
 import java.util.stream.Stream;
 
+import io.github.grpcretry.autoconfigure.BoundClientProperties;
 import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
-import io.github.grpcretry.internal.properties.FailureStatusCodeConverter;
-import io.github.grpcretry.internal.properties.ServiceConfigDurationConverter;
-import io.github.grpcretry.properties.GrpcClientsProperties;
 import io.github.grpcretry.test.GrpcJavaUnderTest;
 import io.github.grpcretry.test.StartupFailures;
 import io.github.grpcretry.test.UserProperties;
@@ -30,16 +28,11 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
-import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.env.AbstractEnvironment;
-import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 
 import static io.github.grpcretry.test.StartupFailures.invalidProperties;
@@ -51,7 +44,9 @@ import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 /**
  * A client configuration that breaks a rule never starts, and the start-up failure names the property, the value and
- * the fix.
+ * the fix. Each rule is checked on properties bound and verified as start-up binds and verifies them
+ * ({@link BoundClientProperties}); the tests that start an application prove the wiring: a failure report as a user
+ * reads it, every kind of violation in one failure, and a channel that grpc-java builds from valid values.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class GrpcClientPropertiesValidationTests {
@@ -267,12 +262,11 @@ class GrpcClientPropertiesValidationTests {
 	@ParameterizedTest
 	@MethodSource("badValues")
 	void badValueStopsStartUpNamingThePropertyAndTheValue(UserProperties config, String property, String value) {
-		this.contextRunner.withPropertyValues(config.pairs()).run((context) -> {
-			assertThat(context).hasFailed();
-			StartupFailures.assertOnlyViolation(context.getStartupFailure(), property, value);
-		});
+		StartupFailures.assertOnlyViolation(BoundClientProperties.of(config).failure(), property, value);
 	}
 
+	// An application, not the verifier alone: a value on the boundary passes the rules, and grpc-java builds the
+	// channel with it.
 	@ParameterizedTest
 	@MethodSource("validBoundaries")
 	void valueOnTheBoundaryStarts(UserProperties config) {
@@ -323,45 +317,45 @@ class GrpcClientPropertiesValidationTests {
 	void entryLeftWithoutNameByAnOverrideInAnotherSourceIsNotTakenForTheDefault() {
 		// application.yml names the calls; an override of one field elsewhere makes Spring Boot bind the list from
 		// the override alone, which would silently turn the entry into a client-wide default without retries.
-		this.contextRunner.withInitializer((context) -> context.getEnvironment()
-			.getPropertySources()
-			.addLast(new MapPropertySource("application.yml", retrying().asMap())))
-			.withPropertyValues(CLIENT + "address=localhost:50051", ENTRY + "timeout=5s")
-			.run((context) -> {
-				assertThat(context).hasFailed();
-				assertThat(invalidProperties(context.getStartupFailure()).getViolations()).singleElement()
-					.satisfies((violation) -> assertThat(violation.property()).isEqualTo(ENTRY + "name"))
-					.satisfies((violation) -> assertThat(violation.fix()).contains("name: []"));
-			});
+		InvalidGrpcClientPropertiesException failure = BoundClientProperties
+			.of(new MapPropertySource("override",
+					new UserProperties().with(CLIENT + "address", "localhost:50051")
+						.with(ENTRY + "timeout", "5s")
+						.asMap()),
+					new MapPropertySource("application.yml", retrying().asMap()))
+			.failure();
+		assertThat(failure.getViolations()).singleElement()
+			.satisfies((violation) -> assertThat(violation.property()).isEqualTo(ENTRY + "name"))
+			.satisfies((violation) -> assertThat(violation.fix()).contains("name: []"));
 	}
 
 	@Test
 	void entryMeantAsTheDefaultInAnOverridingSourceSaysSoWithAnEmptyName() {
-		this.contextRunner.withInitializer((context) -> context.getEnvironment()
-			.getPropertySources()
-			.addLast(new MapPropertySource("application.yml", retrying().asMap())))
-			.withPropertyValues(retrying().without(ENTRY + "name[0].service")
-				.without(ENTRY + "name[0].method")
-				.with(ENTRY + "name", "")
-				.pairs())
-			.run((context) -> assertThat(context).hasNotFailed().hasBean("echoManagedChannel"));
+		BoundClientProperties bound = BoundClientProperties.of(
+				new MapPropertySource("override",
+						retrying().without(ENTRY + "name[0].service")
+							.without(ENTRY + "name[0].method")
+							.with(ENTRY + "name", "")
+							.asMap()),
+				new MapPropertySource("application.yml", retrying().asMap()));
+		assertThatNoException().isThrownBy(bound::verify);
+		assertThat(bound.properties().clients().get("echo").methodConfig()).singleElement()
+			.satisfies((entry) -> assertThat(entry.name()).isEmpty());
 	}
 
 	@Test
 	void misspeltRequiredKeyReportsTheKeyAndTheFieldItLeftEmpty() {
-		this.contextRunner
-			.withPropertyValues(retrying().without(RETRY + "max-attempts").with(RETRY + "max-attemps", "4").pairs())
-			.run((context) -> {
-				assertThat(context).hasFailed();
-				assertThat(invalidProperties(context.getStartupFailure()).getViolations())
-					.extracting(Violation::property, Violation::value)
-					.containsExactlyInAnyOrder(tuple(RETRY + "max-attemps", "4"), tuple(RETRY + "max-attempts", null));
-				FailureAnalysis analysis = StartupFailures.analysis(context.getStartupFailure());
-				assertThat(analysis.getAction()).contains(RETRY + "max-attemps: check the spelling of 'max-attemps'")
-					.contains("max-attempts");
-			});
+		InvalidGrpcClientPropertiesException failure = BoundClientProperties
+			.of(retrying().without(RETRY + "max-attempts").with(RETRY + "max-attemps", "4"))
+			.failure();
+		assertThat(failure.getViolations()).extracting(Violation::property, Violation::value)
+			.containsExactlyInAnyOrder(tuple(RETRY + "max-attemps", "4"), tuple(RETRY + "max-attempts", null));
+		assertThat(StartupFailures.analysis(failure).getAction())
+			.contains(RETRY + "max-attemps: check the spelling of 'max-attemps'")
+			.contains("max-attempts");
 	}
 
+	// An application: every kind of violation, bind failures and unknown keys too, reaches one start-up failure.
 	@Test
 	void everyProblemIsReportedInOneFailure() {
 		UserProperties config = retrying().without(CLIENT + "address")
@@ -411,18 +405,15 @@ class GrpcClientPropertiesValidationTests {
 	@ParameterizedTest
 	@MethodSource("xdsSettingsGrpcJavaNeverApplies")
 	void xdsSettingGrpcJavaWouldNeverApplyStopsStartUp(UserProperties config, String property) {
-		this.contextRunner.withPropertyValues(config.pairs()).run((context) -> {
-			assertThat(context).hasFailed();
-			if (GrpcJavaUnderTest.sendsRetriedXdsRequestsEmpty()) {
-				// grpc-java 1.83.0 and 1.83.1 (profile grpc-java-1.83): the address is refused too
-				assertThat(invalidProperties(context.getStartupFailure()).getViolations())
-					.extracting(Violation::property, Violation::value)
-					.containsExactlyInAnyOrder(tuple(property, NOT_SET), tuple(CLIENT + "address", "xds:///echo"));
-			}
-			else {
-				StartupFailures.assertOnlyViolation(context.getStartupFailure(), property, NOT_SET);
-			}
-		});
+		InvalidGrpcClientPropertiesException failure = BoundClientProperties.of(config).failure();
+		if (GrpcJavaUnderTest.sendsRetriedXdsRequestsEmpty()) {
+			// grpc-java 1.83.0 and 1.83.1 (profile grpc-java-1.83): the address is refused too
+			assertThat(failure.getViolations()).extracting(Violation::property, Violation::value)
+				.containsExactlyInAnyOrder(tuple(property, NOT_SET), tuple(CLIENT + "address", "xds:///echo"));
+		}
+		else {
+			StartupFailures.assertOnlyViolation(failure, property, NOT_SET);
+		}
 	}
 
 	@ParameterizedTest
@@ -431,7 +422,7 @@ class GrpcClientPropertiesValidationTests {
 		InvalidGrpcClientPropertiesException failure = verifyOn(version, xds());
 		StartupFailures.assertOnlyViolation(failure, CLIENT + "address", "xds:///echo");
 		assertThat(failure.getViolations()).singleElement().satisfies((violation) -> {
-			assertThat(violation.origin()).contains("xds client");
+			assertThat(violation.origin()).contains("test properties");
 			assertThat(violation.problem()).contains("grpc-java " + version + " (1.83.0 and 1.83.1)")
 				.contains("retried request of an xds: call empty")
 				.contains("grpc-java issue 13010");
@@ -460,47 +451,35 @@ class GrpcClientPropertiesValidationTests {
 
 	@Test
 	void xdsClientWithAPolicyIsReportedAtOnceWithEveryOtherViolation() {
-		this.contextRunner
-			.withPropertyValues(throttled().with(CLIENT + "address", "xds:///echo")
-				.with(RETRY + "initial-backoff", "0s")
-				.pairs())
-			.run((context) -> {
-				assertThat(context).hasFailed();
-				List<Violation> violations = invalidProperties(context.getStartupFailure()).getViolations();
-				// The address too on grpc-java 1.83.0 and 1.83.1 (profile grpc-java-1.83), and there only
-				assertThat(violations).extracting(Violation::property)
-					.filteredOn((property) -> property.equals(CLIENT + "address"))
-					.hasSize(GrpcJavaUnderTest.sendsRetriedXdsRequestsEmpty() ? 1 : 0);
-				assertThat(violations).filteredOn((violation) -> !violation.property().equals(CLIENT + "address"))
-					.extracting(Violation::property, Violation::problem)
-					.containsExactlyInAnyOrder(
-							tuple(CLIENT + "method-config", "is set for an xds: client, whose service config the xDS"
-									+ " control plane supplies: grpc-java never applies this one, so none of its"
-									+ " retries, hedging or timeouts would happen"),
-							tuple(CLIENT + "retry-throttling", "is set for an xds: client, whose service config the"
-									+ " xDS control plane supplies: grpc-java never applies this one, so its retries"
-									+ " would never be throttled by it"),
-							tuple(RETRY + "initial-backoff", "must be greater than 0"));
-				FailureAnalysis analysis = StartupFailures.analysis(context.getStartupFailure());
-				assertThat(analysis.getAction()).contains(CLIENT + "method-config: configure retries in the control"
-						+ " plane's route (its RetryPolicy), or remove method-config")
-					.contains(CLIENT + "retry-throttling: configure retries in the control plane's route (its"
-							+ " RetryPolicy), or remove retry-throttling");
-			});
+		InvalidGrpcClientPropertiesException failure = BoundClientProperties
+			.of(throttled().with(CLIENT + "address", "xds:///echo").with(RETRY + "initial-backoff", "0s"))
+			.failure();
+		List<Violation> violations = failure.getViolations();
+		// The address too on grpc-java 1.83.0 and 1.83.1 (profile grpc-java-1.83), and there only
+		assertThat(violations).extracting(Violation::property)
+			.filteredOn((property) -> property.equals(CLIENT + "address"))
+			.hasSize(GrpcJavaUnderTest.sendsRetriedXdsRequestsEmpty() ? 1 : 0);
+		assertThat(violations).filteredOn((violation) -> !violation.property().equals(CLIENT + "address"))
+			.extracting(Violation::property, Violation::problem)
+			.containsExactlyInAnyOrder(
+					tuple(CLIENT + "method-config", "is set for an xds: client, whose service config the xDS"
+							+ " control plane supplies: grpc-java never applies this one, so none of its"
+							+ " retries, hedging or timeouts would happen"),
+					tuple(CLIENT + "retry-throttling", "is set for an xds: client, whose service config the"
+							+ " xDS control plane supplies: grpc-java never applies this one, so its retries"
+							+ " would never be throttled by it"),
+					tuple(RETRY + "initial-backoff", "must be greater than 0"));
+		assertThat(StartupFailures.analysis(failure).getAction())
+			.contains(CLIENT + "method-config: configure retries in the control plane's route (its RetryPolicy), or"
+					+ " remove method-config")
+			.contains(CLIENT + "retry-throttling: configure retries in the control plane's route (its RetryPolicy),"
+					+ " or remove retry-throttling");
 	}
 
 	// What start-up and a refresh run (GrpcClientPropertiesVerifier), on a given grpc-java.
 	private static void verify(String grpcJavaVersion, UserProperties config) {
-		// Only these properties: no system properties or environment variables.
-		ConfigurableEnvironment environment = new AbstractEnvironment() {
-		};
-		environment.getPropertySources().addFirst(new MapPropertySource("xds client", config.asMap()));
-		ApplicationConversionService conversion = new ApplicationConversionService();
-		conversion.addConverter(new ServiceConfigDurationConverter());
-		conversion.addConverter(new FailureStatusCodeConverter());
-		GrpcClientsProperties properties = new Binder(ConfigurationPropertySources.get(environment), null, conversion)
-			.bindOrCreate(GrpcClientsProperties.PREFIX, GrpcClientsProperties.class);
-		GrpcClientPropertiesVerifier.verify(properties, List.of(), environment,
+		BoundClientProperties bound = BoundClientProperties.of(config);
+		GrpcClientPropertiesVerifier.verify(bound.properties(), bound.bindFailures(), bound.environment(),
 				new GrpcClientPropertiesValidator((bundle) -> false, grpcJavaVersion));
 	}
 
@@ -569,13 +548,12 @@ class GrpcClientPropertiesValidationTests {
 
 	@Test
 	void otherLibrariesGrpcPropertiesAreNotReported() {
-		this.contextRunner
-			.withPropertyValues(retrying().with("grpc.server.port", "9090")
-				.with("grpc.client.foo.address", "localhost:9090")
-				.with("grpc.client.foo.retry-polcy", "on")
-				.with("grpc.clientsx.foo", "bar")
-				.pairs())
-			.run((context) -> assertThat(context).hasNotFailed().hasBean("echoManagedChannel"));
+		BoundClientProperties bound = BoundClientProperties.of(retrying().with("grpc.server.port", "9090")
+			.with("grpc.client.foo.address", "localhost:9090")
+			.with("grpc.client.foo.retry-polcy", "on")
+			.with("grpc.clientsx.foo", "bar"));
+		assertThatNoException().isThrownBy(bound::verify);
+		assertThat(bound.properties().clients()).containsOnlyKeys("echo");
 	}
 
 	@Test
