@@ -1,7 +1,6 @@
 package io.github.grpcretry.internal.metrics;
 
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
-import io.github.grpcretry.internal.channel.ClientServiceConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
