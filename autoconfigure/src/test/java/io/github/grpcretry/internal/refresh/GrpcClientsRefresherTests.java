@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -41,6 +43,10 @@ class GrpcClientsRefresherTests {
 
 	private final CountDownLatch finishSlowBinding = new CountDownLatch(1);
 
+	// A thread for each task: the common pool has one worker on 2 cores, and from Java 25 on CompletableFuture runs
+	// there even then, so a second task would wait behind the slow refresh, the very wait these tests rule out.
+	private final ExecutorService threads = Executors.newCachedThreadPool();
+
 	private GrpcChannelFactory channels;
 
 	private GrpcClientsRefresher refresher;
@@ -48,6 +54,7 @@ class GrpcClientsRefresherTests {
 	@AfterEach
 	void finishBindings() {
 		this.finishSlowBinding.countDown();
+		this.threads.shutdownNow();
 		if (this.channels != null) {
 			this.channels.close();
 		}
@@ -57,12 +64,12 @@ class GrpcClientsRefresherTests {
 	void incidentSwitchDoesNotWaitForARefreshWhoseBindingIsSlow() throws InterruptedException {
 		start(4);
 		CompletableFuture<Void> slowRefresh = slowRefresh();
-		assertThat(CompletableFuture.supplyAsync(() -> this.refresher.switchRetries("echo", true)))
+		assertThat(CompletableFuture.supplyAsync(() -> this.refresher.switchRetries("echo", true), this.threads))
 			.succeedsWithin(Duration.ofSeconds(5))
 			.extracting(GrpcClientsRefresher.Outcome::result)
 			.isEqualTo(Result.APPLIED);
 		assertThat(serviceConfig().state().retriesOff()).isTrue();
-		assertThat(CompletableFuture.supplyAsync(() -> this.refresher.switchRetries("echo", false)))
+		assertThat(CompletableFuture.supplyAsync(() -> this.refresher.switchRetries("echo", false), this.threads))
 			.succeedsWithin(Duration.ofSeconds(5))
 			.extracting(GrpcClientsRefresher.Outcome::result)
 			.isEqualTo(Result.APPLIED);
@@ -80,7 +87,7 @@ class GrpcClientsRefresherTests {
 		this.configuration.put(ENTRY + "retry-policy.max-attempts", "3");
 		CompletableFuture<Void> slowRefresh = slowRefresh();
 		this.configuration.put(ENTRY + "retry-policy.max-attempts", "2");
-		assertThat(CompletableFuture.runAsync(this.refresher::refresh)).succeedsWithin(Duration.ofSeconds(5));
+		assertThat(CompletableFuture.runAsync(this.refresher::refresh, this.threads)).succeedsWithin(Duration.ofSeconds(5));
 		assertThat(maxAttempts()).isEqualTo(2);
 		this.finishSlowBinding.countDown();
 		assertThat(slowRefresh).succeedsWithin(Duration.ofSeconds(5));
@@ -91,7 +98,7 @@ class GrpcClientsRefresherTests {
 
 	private CompletableFuture<Void> slowRefresh() throws InterruptedException {
 		this.nextBindingIsSlow.set(true);
-		CompletableFuture<Void> refresh = CompletableFuture.runAsync(this.refresher::refresh);
+		CompletableFuture<Void> refresh = CompletableFuture.runAsync(this.refresher::refresh, this.threads);
 		assertThat(this.slowBindingRead.await(10, TimeUnit.SECONDS)).isTrue();
 		return refresh;
 	}
