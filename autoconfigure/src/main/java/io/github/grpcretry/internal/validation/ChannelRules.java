@@ -9,6 +9,8 @@ import io.github.grpcretry.properties.ClientProperties;
 import io.github.grpcretry.properties.NegotiationType;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.util.unit.DataSize;
+
 /**
  * The rules for a client's channel properties (address, xds: targets, SSL, buffers, shutdown, keep-alive, idle mode,
  * inbound sizes), so that no channel fails to build or runs with a value grpc-java changed without a word.
@@ -62,7 +64,7 @@ final class ChannelRules {
 		checkKeepAliveTimeout(this.path + ".keep-alive.timeout", client.keepAlive().timeout());
 		checkIdleTimeout(this.path + ".idle-timeout", client.idleTimeout());
 		this.violations.messageSize(this.path + ".max-inbound-message-size", client.maxInboundMessageSize());
-		this.violations.metadataSize(this.path + ".max-inbound-metadata-size", client.maxInboundMetadataSize());
+		metadataSize(this.path + ".max-inbound-metadata-size", client.maxInboundMetadataSize());
 	}
 
 	private void checkAddress(@Nullable String address) {
@@ -86,6 +88,7 @@ final class ChannelRules {
 			}
 		}
 	}
+
 	// An xds: target's resolver supplies the whole service config, from the control plane: grpc-java never applies
 	// the channel's own there, so a policy written for it would silently not run.
 	private void checkXds(ClientProperties client) {
@@ -109,6 +112,7 @@ final class ChannelRules {
 					"use grpc-java 1.84.1 or later for every io.grpc artifact (grpc-bom)");
 		}
 	}
+
 	private void checkSsl(ClientProperties client) {
 		String bundle = client.ssl().bundle();
 		if (bundle == null) {
@@ -125,26 +129,30 @@ final class ChannelRules {
 							+ ", or correct the name");
 		}
 	}
+
 	private void checkShutdownGracePeriod(String property, Duration gracePeriod) {
 		String example = "set 0s to cancel calls in flight at once, or a longer time to let them finish";
 		if (this.violations.notNegative(property, gracePeriod, example)) {
 			this.violations.heldByGrpcJava(property, gracePeriod, "set a shorter grace period, such as 30s");
 		}
 	}
+
 	private void checkKeepAliveTime(String property, @Nullable Duration time) {
-		if (time != null && this.violations.notRaised(property, time, GrpcJavaLimits.SHORTEST_KEEP_ALIVE_TIME, "10s",
+		if (time != null && notRaised(property, time, GrpcJavaLimits.SHORTEST_KEEP_ALIVE_TIME, "10s",
 				"keep-alive time", "set 10s or more, such as 30s, or remove it for no pings")) {
 			this.violations.heldByGrpcJava(property, time, "set a shorter time, such as 30s, or remove it for no pings");
 		}
 	}
+
 	private void checkKeepAliveTimeout(String property, @Nullable Duration timeout) {
-		if (timeout != null && this.violations.notRaised(property, timeout, GrpcJavaLimits.SHORTEST_KEEP_ALIVE_TIMEOUT, "10ms",
+		if (timeout != null && notRaised(property, timeout, GrpcJavaLimits.SHORTEST_KEEP_ALIVE_TIMEOUT, "10ms",
 				"keep-alive timeout", "set 10ms or more, such as 20s (grpc-java's default), or remove it")) {
 			this.violations.heldByGrpcJava(property, timeout, "set a shorter timeout, such as 20s (grpc-java's default)");
 		}
 	}
+
 	private void checkIdleTimeout(String property, @Nullable Duration idleTimeout) {
-		if (idleTimeout == null || !this.violations.notRaised(property, idleTimeout, GrpcJavaLimits.SHORTEST_IDLE_TIMEOUT, "1s",
+		if (idleTimeout == null || !notRaised(property, idleTimeout, GrpcJavaLimits.SHORTEST_IDLE_TIMEOUT, "1s",
 				"idle timeout", "set 1s or more, such as 30m (grpc-java's default), or remove it")) {
 			return;
 		}
@@ -156,6 +164,28 @@ final class ChannelRules {
 		else {
 			this.violations.heldByGrpcJava(property, idleTimeout,
 					"set a shorter timeout; 30d or more already keeps the channel out of idle mode");
+		}
+	}
+
+	/**
+	 * Rejects a duration below a minimum that grpc-java would raise it to without a word.
+	 * @return whether the duration is at least the minimum
+	 */
+	private boolean notRaised(String property, Duration duration, Duration minimum, String minimumText,
+			String what, String fix) {
+		if (duration.compareTo(minimum) >= 0) {
+			return true;
+		}
+		this.violations.add(property, duration, "must be at least " + minimumText + ": grpc-java raises a shorter "
+				+ what + " to " + minimumText + " without a word", fix);
+		return false;
+	}
+
+	private void metadataSize(String property, @Nullable DataSize size) {
+		// grpc-java's builders refuse 0 (checkArgument(bytes > 0)) and take an int.
+		if (size != null && (size.toBytes() <= 0 || size.toBytes() > Integer.MAX_VALUE)) {
+			this.violations.add(property, size, "must be between 1 and 2147483647 bytes (2GB - 1B)",
+					"set a size such as 16KB, or remove it for grpc-java's default of 8KB");
 		}
 	}
 

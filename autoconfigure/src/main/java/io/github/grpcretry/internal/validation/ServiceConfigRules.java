@@ -94,6 +94,7 @@ public final class ServiceConfigRules {
 			checkRetryThrottling(this.path + "." + this.keys.retryThrottling(), retryThrottling);
 		}
 	}
+
 	private void checkMethodConfig(String entry, MethodConfigProperties methodConfig,
 			Map<String, String> namedCalls) {
 		if (methodConfig.name().isEmpty()) {
@@ -115,6 +116,7 @@ public final class ServiceConfigRules {
 			checkHedgingPolicy(entry + "." + this.keys.hedgingPolicy(), methodConfig.hedgingPolicy());
 		}
 	}
+
 	private void checkDefaultEntry(String entry) {
 		// gRPC's service config has one default method config: grpc-java refuses a second one.
 		if (this.defaultEntry != null) {
@@ -129,6 +131,7 @@ public final class ServiceConfigRules {
 			this.defaultEntry = entry;
 		}
 	}
+
 	private void checkName(String property, MethodConfigProperties.Name name, Map<String, String> namedCalls) {
 		if (name.service() == null || name.service().isBlank()) {
 			this.violations.add(property + ".service", name.service(), "is required: every name needs its full service name",
@@ -146,6 +149,7 @@ public final class ServiceConfigRules {
 					"remove one of the two, or merge the entries");
 		}
 	}
+
 	private void checkTimeout(String property, @Nullable Duration timeout) {
 		if (timeout == null || !this.violations.positive(property, timeout, "such as 2s, or remove it for no deadline")) {
 			return;
@@ -157,8 +161,9 @@ public final class ServiceConfigRules {
 					"set 36500d or less, or remove timeout for no deadline");
 		}
 	}
+
 	private void checkRetryPolicy(String policy, RetryPolicyProperties retry) {
-		this.violations.maxAttempts(policy + ".max-attempts", retry.maxAttempts(), "retry");
+		maxAttempts(policy + ".max-attempts", retry.maxAttempts(), "retry");
 		Duration initialBackoff = validBackoff(policy + ".initial-backoff", retry.initialBackoff(),
 				"such as .1s or 100ms");
 		Duration maxBackoff = validBackoff(policy + ".max-backoff", retry.maxBackoff(),
@@ -184,6 +189,7 @@ public final class ServiceConfigRules {
 					"list the codes to retry, such as [UNAVAILABLE]");
 		}
 	}
+
 	// The backoff if it is valid, else null (and a violation).
 	private @Nullable Duration validBackoff(String property, @Nullable Duration backoff, String example) {
 		if (backoff == null) {
@@ -194,8 +200,9 @@ public final class ServiceConfigRules {
 				&& this.violations.heldByGrpcJava(property, backoff, "set it, " + example);
 		return valid ? backoff : null;
 	}
+
 	private void checkHedgingPolicy(String policy, HedgingPolicyProperties hedging) {
-		this.violations.maxAttempts(policy + ".max-attempts", hedging.maxAttempts(), "hedge");
+		maxAttempts(policy + ".max-attempts", hedging.maxAttempts(), "hedge");
 		Duration delay = hedging.hedgingDelay();
 		String property = policy + "." + this.keys.hedgingDelay();
 		String example = "such as 50ms; 0s sends every attempt at once";
@@ -206,12 +213,14 @@ public final class ServiceConfigRules {
 			this.violations.heldByGrpcJava(property, delay, "set a shorter delay, " + example);
 		}
 	}
+
 	private void checkRetryThrottling(String throttling, RetryThrottlingProperties properties) {
 		Integer maxTokens = checkMaxTokens(throttling + ".max-tokens", properties.maxTokens());
 		String property = throttling + ".token-ratio";
 		Double tokenRatio = properties.tokenRatio();
 		if (tokenRatio == null || !(tokenRatio > 0) || tokenRatio.isInfinite()) {
-			this.violations.add(property, tokenRatio, (tokenRatio == null) ? Violations.REQUIRED : "must be greater than 0 and finite",
+			this.violations.add(property, tokenRatio,
+					(tokenRatio == null) ? Violations.REQUIRED : "must be greater than 0 and finite",
 					"set the tokens a success gives back, such as 0.1");
 			return;
 		}
@@ -231,6 +240,7 @@ public final class ServiceConfigRules {
 			throttleValueChanged(property, tokenRatio);
 		}
 	}
+
 	/**
 	 * Checks {@code max-tokens}.
 	 * @return the bucket size grpc-java keeps, in thousandths, or {@code null} if the value is invalid
@@ -262,6 +272,7 @@ public final class ServiceConfigRules {
 		}
 		return thousandths;
 	}
+
 	private void throttleValueChanged(String property, double value) {
 		BigDecimal[] near = GrpcJavaLimits.keptThrottleValuesNear(value);
 		String fix = (near.length > 0)
@@ -278,6 +289,15 @@ public final class ServiceConfigRules {
 
 	private static BigDecimal decimal(double value) {
 		return BigDecimal.valueOf(value).stripTrailingZeros();
+	}
+
+	private void maxAttempts(String property, @Nullable Integer maxAttempts, String verb) {
+		if (maxAttempts == null || maxAttempts < 2) {
+			this.violations.add(property, maxAttempts,
+					(maxAttempts == null) ? Violations.REQUIRED
+							: "must be at least 2: the first attempt plus at least one " + verb,
+					"set it to 2 or more (the first attempt included)");
+		}
 	}
 
 }

@@ -10,7 +10,7 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * The violations of one check, and the rules that channel and service-config properties share: durations grpc-java
- * can hold, sizes it takes, attempts that make a policy.
+ * can hold, positive and non-negative durations, message sizes.
  */
 final class Violations {
 
@@ -35,27 +35,6 @@ final class Violations {
 		this.violations.add(violation);
 	}
 
-	/**
-	 * Rejects a duration below a minimum that grpc-java would raise it to without a word.
-	 * @return whether the duration is at least the minimum
-	 */
-	boolean notRaised(String property, Duration duration, Duration minimum, String minimumText,
-			String what, String fix) {
-		if (duration.compareTo(minimum) >= 0) {
-			return true;
-		}
-		add(property, duration, "must be at least " + minimumText + ": grpc-java raises a shorter " + what + " to "
-				+ minimumText + " without a word", fix);
-		return false;
-	}
-	void maxAttempts(String property, @Nullable Integer maxAttempts, String verb) {
-		if (maxAttempts == null || maxAttempts < 2) {
-			add(property, maxAttempts,
-					(maxAttempts == null) ? REQUIRED
-							: "must be at least 2: the first attempt plus at least one " + verb,
-					"set it to 2 or more (the first attempt included)");
-		}
-	}
 	boolean positive(String property, Duration duration, String example) {
 		if (duration.isNegative() || duration.isZero()) {
 			add(property, duration, "must be greater than 0", "set a positive duration, " + example);
@@ -63,6 +42,7 @@ final class Violations {
 		}
 		return true;
 	}
+
 	boolean notNegative(String property, Duration duration, String example) {
 		if (duration.isNegative()) {
 			add(property, duration, "must not be negative", "set 0s or more, " + example);
@@ -70,6 +50,7 @@ final class Violations {
 		}
 		return true;
 	}
+
 	boolean heldByGrpcJava(String property, Duration duration, String fix) {
 		if (duration.compareTo(GrpcJavaLimits.LONGEST_DURATION) > 0) {
 			add(property, duration, TOO_LONG, fix);
@@ -77,24 +58,20 @@ final class Violations {
 		}
 		return true;
 	}
+
 	void positive(String property, @Nullable DataSize size, String meaning) {
 		if (size != null && size.toBytes() <= 0) {
 			add(property, size, "must be greater than 0 bytes", "set a positive size; it is " + meaning);
 		}
 	}
+
 	void messageSize(String property, @Nullable DataSize size) {
 		if (size != null && (size.isNegative() || size.toBytes() > Integer.MAX_VALUE)) {
 			add(property, size, "must be between 0 and 2147483647 bytes (2GB - 1B)",
 					"set a size such as 4MB, or remove it for grpc-java's default");
 		}
 	}
-	void metadataSize(String property, @Nullable DataSize size) {
-		// grpc-java's builders refuse 0 (checkArgument(bytes > 0)) and take an int.
-		if (size != null && (size.toBytes() <= 0 || size.toBytes() > Integer.MAX_VALUE)) {
-			add(property, size, "must be between 1 and 2147483647 bytes (2GB - 1B)",
-					"set a size such as 16KB, or remove it for grpc-java's default of 8KB");
-		}
-	}
+
 	void add(String property, @Nullable Object value, String problem, String fix) {
 		this.violations.add(Violation.of(property, value, problem, fix));
 	}
