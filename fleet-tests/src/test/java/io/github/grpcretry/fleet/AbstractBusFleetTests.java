@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -88,16 +89,32 @@ abstract class AbstractBusFleetTests {
 	@Order(1)
 	void aConfigServerChangeAndOneBusRefreshGiveEveryInstanceTheNewPolicy() throws Exception {
 		assertEveryInstanceMakes(CONFIGURED_ATTEMPTS);
+		String configured = awaitOneDigest();
 
 		this.fleet.writeConfiguration(2);
 		assertThat(this.fleet.post(0, "/actuator/busrefresh", "").statusCode()).isEqualTo(204);
 		awaitEveryInstanceShowsMaxAttempts(2);
 		assertEveryInstanceMakes(2);
-		assertThat(serviceConfigsShown()).hasSize(1);
+		assertThat(awaitOneDigest()).isNotEqualTo(configured);
 
 		this.fleet.writeConfiguration(CONFIGURED_ATTEMPTS);
 		assertThat(this.fleet.post(2, "/actuator/busrefresh", "").statusCode()).isEqualTo(204);
 		awaitEveryInstanceShowsMaxAttempts(CONFIGURED_ATTEMPTS);
+		assertEveryInstanceMakes(CONFIGURED_ATTEMPTS);
+		assertThat(awaitOneDigest()).isEqualTo(configured);
+	}
+
+	@Test
+	@Order(2)
+	void oneBusEnvTurnsRetriesOffOnEveryInstanceAndConfiguredTurnsThemBack() throws Exception {
+		assertEveryInstanceMakes(CONFIGURED_ATTEMPTS);
+
+		assertThat(busEnv(1, "grpc.clients.echo.retries", "off").statusCode()).isEqualTo(204);
+		awaitEveryInstanceReadsRetriesEnabled(0);
+		assertEveryInstanceMakes(1);
+
+		assertThat(busEnv(2, "grpc.clients.echo.retries", "configured").statusCode()).isEqualTo(204);
+		awaitEveryInstanceReadsRetriesEnabled(1);
 		assertEveryInstanceMakes(CONFIGURED_ATTEMPTS);
 	}
 
@@ -106,6 +123,7 @@ abstract class AbstractBusFleetTests {
 	@Test
 	@Order(3)
 	void aBusEnvOfOneFieldOfAPolicyEntryIsRefusedOnEveryInstanceWhichKeepsItsPolicy() throws Exception {
+		String configured = awaitOneDigest();
 		assertThat(busEnv(1, ENTRY_0 + "retry-policy.max-attempts", "3").statusCode()).isEqualTo(204);
 		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
 			for (int i = 0; i < INSTANCES; i++) {
@@ -117,6 +135,7 @@ abstract class AbstractBusFleetTests {
 		});
 		awaitEveryInstanceShowsMaxAttempts(CONFIGURED_ATTEMPTS);
 		assertEveryInstanceMakes(CONFIGURED_ATTEMPTS);
+		assertThat(awaitOneDigest()).isEqualTo(configured);
 	}
 
 	private HttpResponse<String> busEnv(int instance, String name, String value) throws Exception {
@@ -152,12 +171,33 @@ abstract class AbstractBusFleetTests {
 		return JsonPath.read(response.body(), "$.measurements[0].value");
 	}
 
-	private Set<Object> serviceConfigsShown() throws Exception {
-		Set<Object> shown = new HashSet<>();
-		for (int i = 0; i < INSTANCES; i++) {
-			shown.add(JsonPath.read(this.fleet.get(i, "/actuator/grpcclients/echo").body(), "$.serviceConfig"));
-		}
-		return shown;
+	private void awaitEveryInstanceReadsRetriesEnabled(double enabled) {
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+			for (int i = 0; i < INSTANCES; i++) {
+				assertThat(meter(i, "grpc.client.retries.enabled", "client:echo"))
+					.as("instance %d's grpc.client.retries.enabled", i)
+					.isEqualTo(enabled);
+			}
+		});
+	}
+
+	// The digest every instance runs, once each shows one: the endpoint's, and the info gauge's only one
+	private String awaitOneDigest() {
+		Set<String> digests = new HashSet<>();
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+			digests.clear();
+			for (int i = 0; i < INSTANCES; i++) {
+				String shown = JsonPath.read(this.fleet.get(i, "/actuator/grpcclients/echo").body(),
+						"$.serviceConfigDigest");
+				HttpResponse<String> info = this.fleet.get(i,
+						"/actuator/metrics/grpc.client.service_config.info?tag=client:echo");
+				List<String> gauged = JsonPath.read(info.body(), "$.availableTags[?(@.tag == 'digest')].values[*]");
+				assertThat(gauged).as("instance %d's grpc.client.service_config.info digests", i).containsExactly(shown);
+				digests.add(shown);
+			}
+			assertThat(digests).as("the digests the instances run").hasSize(1);
+		});
+		return digests.iterator().next();
 	}
 
 	// A consumer that joins the broker after a message was sent never sees it: a ping until every instance saw one
