@@ -71,6 +71,13 @@ class PrometheusOperationsTests {
 	private static final String STARTER_SERIES = "{__name__=~\"grpc_client_(attempts_total|calls_seconds_(count|sum)"
 			+ "|call_.+_(count|sum))\"}";
 
+	/**
+	 * Expressions that compare the instances of an application: the sample is one, so they return nothing here;
+	 * grpc-retry-alerts.test.yml makes them fire.
+	 */
+	private static final Set<String> SILENT_WITH_ONE_INSTANCE = Set
+		.of("rule GrpcClientServiceConfigDiffersAcrossInstances");
+
 	private static final Pattern PROMQL = Pattern.compile("```promql\\n(.*?)```", Pattern.DOTALL);
 
 	private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.+),\\s*(\\w+)\\)");
@@ -131,7 +138,10 @@ class PrometheusOperationsTests {
 					}
 				}
 				assertThat(returningFigures).as("expressions that return figures with the test's calls, not nothing")
-					.containsExactlyInAnyOrderElementsOf(expectations.keySet());
+					.containsExactlyInAnyOrderElementsOf(expectations.keySet()
+						.stream()
+						.filter((key) -> !SILENT_WITH_ONE_INSTANCE.contains(key))
+						.toList());
 				assertDashboardVariables(prometheus, after, time);
 				assertThat(prometheus.ruleHealth()).as("alerting rules loaded and evaluated by Prometheus")
 					.containsOnlyKeys(AlertingRulesTests.alertNames())
@@ -177,6 +187,9 @@ class PrometheusOperationsTests {
 					.dividedBy(callsByClientAndMethod(window))
 					.above(0.05)
 					.and(total.select(ATTEMPTS, COUNT).where("kind", "retry").sumBy("client", "method")));
+		// One instance runs one service config of each client: never two digests.
+		expectations.put("rule GrpcClientServiceConfigDiffersAcrossInstances",
+				(window, total) -> new Grouped(Map.of(), false));
 		expectations.put("dashboard Calls per second by outcome / A",
 				(window, total) -> window.select(CALLS, COUNT)
 					.sumBy("client", "method", "outcome")
