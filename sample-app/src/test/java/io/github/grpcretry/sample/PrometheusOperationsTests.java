@@ -231,6 +231,12 @@ class PrometheusOperationsTests {
 					.where("outcome", "failed_without_retry")
 					.sumBy("client", "method", "status")
 					.perSecond(RATE_INTERVAL));
+		expectations.put("dashboard Instances whose calls may retry / A",
+				(window, total) -> total.select(RETRIES_ENABLED, VALUE).sumBy("client"));
+		expectations.put("dashboard Instances whose calls may retry / B",
+				(window, total) -> total.select(RETRIES_ENABLED, VALUE).countBy("client"));
+		expectations.put("dashboard Service configs running / A", (window, total) -> serviceConfigsRunning(total));
+		expectations.put("dashboard Service configs running / B", (window, total) -> instancesByDigest(total));
 		return expectations;
 	}
 
