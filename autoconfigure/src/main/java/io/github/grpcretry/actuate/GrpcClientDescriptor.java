@@ -17,7 +17,15 @@ import org.springframework.boot.actuate.endpoint.OperationResponseBody;
  * @param serviceConfig the service config in effect: the one grpc-java last took, as handed to it, numbers as
  * grpc-java reads them; while {@code serviceConfigSource} is {@code resolver}, the target's resolver supplies
  * the config calls use instead, which grpc-java does not show
- * @param retries {@code configured}, or {@code off} while the incident switch has turned them off
+ * @param serviceConfigDigest the first 12 hex digits of the SHA-256 of the service config in effect as canonical
+ * JSON, with the load-balancing policy it runs written in it: one digest on every instance that runs the same
+ * config; also the {@code digest} tag of the gauge {@code grpc.client.service_config.info}
+ * @param retries the retries in effect: {@code off} while the configuration ({@code retries: off}) or the incident
+ * switch turns them off, else {@code configured}
+ * @param retriesConfigured what the configuration's {@code grpc.clients.<name>.retries} says: {@code configured}
+ * or {@code off}
+ * @param retriesOverridden whether the incident switch's {@code off} overrides the configuration on this instance;
+ * its {@code configured} drops the override
  * @param serviceConfigSource where the service config in effect came from: {@code configuration},
  * {@code refresh}, {@code endpoint}, or {@code resolver} (the target's own resolver: xDS, or DNS with
  * {@code service-config-lookup: true})
@@ -30,8 +38,8 @@ import org.springframework.boot.actuate.endpoint.OperationResponseBody;
  * @param figures its calls and attempts so far; {@code null} without a meter registry
  */
 public record GrpcClientDescriptor(String target, String negotiationType, @Nullable String sslBundle,
-		@Nullable String loadBalancingPolicy, Map<String, Object> serviceConfig, String retries,
-		String serviceConfigSource, String serviceConfigChangedAt,
+		@Nullable String loadBalancingPolicy, Map<String, Object> serviceConfig, String serviceConfigDigest,
+		String retries, String retriesConfigured, boolean retriesOverridden, String serviceConfigSource, String serviceConfigChangedAt,
 		@Nullable Map<String, Object> pendingServiceConfig, List<String> pendingRestart,
 		@Nullable String state,
 		@Nullable ClientFigures figures) implements OperationResponseBody {

@@ -14,6 +14,7 @@ import io.github.grpcretry.internal.channel.GrpcChannelFactory;
 import io.github.grpcretry.internal.metrics.AttemptMetricsInterceptor;
 import io.github.grpcretry.internal.metrics.ClientTotals;
 import io.github.grpcretry.internal.metrics.ServiceConfigChangeMeters;
+import io.github.grpcretry.internal.metrics.ServiceConfigStateMeters;
 import io.github.grpcretry.internal.properties.FailureStatusCodeConverter;
 import io.github.grpcretry.internal.properties.ServiceConfigDurationConverter;
 import io.github.grpcretry.internal.refresh.EnvironmentChangeListener;
@@ -219,6 +220,18 @@ public final class GrpcRetryAutoConfiguration {
 		@ConditionalOnProperty(name = METRICS_ENABLED, havingValue = "true", matchIfMissing = true)
 		ServiceConfigChangeMeters grpcServiceConfigChangeMeters(ObjectProvider<MeterRegistry> meterRegistry) {
 			return new ServiceConfigChangeMeters(meterRegistry);
+		}
+
+		// The factory is read only once every singleton exists: it is told of changes by this bean, among others.
+		@Bean
+		@ConditionalOnProperty(name = METRICS_ENABLED, havingValue = "true", matchIfMissing = true)
+		ServiceConfigStateMeters grpcServiceConfigStateMeters(ObjectProvider<MeterRegistry> meterRegistry,
+				ObjectProvider<GrpcChannelFactory> channels) {
+			return new ServiceConfigStateMeters(meterRegistry::getIfUnique, () -> channels.getObject().clientNames(),
+					(name) -> {
+						GrpcChannelFactory factory = channels.getObject();
+						return factory.clientNames().contains(name) ? factory.clientServiceConfig(name).state() : null;
+					});
 		}
 
 		@Bean

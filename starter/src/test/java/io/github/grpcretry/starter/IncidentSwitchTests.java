@@ -38,6 +38,9 @@ class IncidentSwitchTests {
 			assertThat(off.statusCode()).isEqualTo(200);
 			assertThat((String) JsonPath.read(off.body(), "$.retries")).isEqualTo("off");
 			assertThat((String) JsonPath.read(off.body(), "$.serviceConfigSource")).isEqualTo("endpoint");
+			// An override on top of what the configuration says, which still says configured.
+			assertThat((Boolean) JsonPath.read(off.body(), "$.retriesOverridden")).isTrue();
+			assertThat((String) JsonPath.read(off.body(), "$.retriesConfigured")).isEqualTo("configured");
 			assertThat(attemptsOfOneCall(context)).isEqualTo(1);
 			String shown = get(context, "/actuator/grpcclients/echo").body();
 			Map<String, Object> methodConfig = JsonPath.read(shown, "$.serviceConfig.methodConfig[0]");
@@ -47,6 +50,8 @@ class IncidentSwitchTests {
 					"{\"retries\":\"configured\"}");
 			assertThat(configured.statusCode()).isEqualTo(200);
 			assertThat((String) JsonPath.read(configured.body(), "$.retries")).isEqualTo("configured");
+			assertThat((Boolean) JsonPath.read(configured.body(), "$.retriesOverridden")).isFalse();
+			assertThat((String) JsonPath.read(configured.body(), "$.serviceConfigDigest")).matches("[0-9a-f]{12}");
 			assertThat(attemptsOfOneCall(context)).isEqualTo(4);
 		}
 	}

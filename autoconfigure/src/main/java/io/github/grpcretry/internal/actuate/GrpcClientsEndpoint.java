@@ -8,7 +8,7 @@ import java.util.TreeMap;
 
 import io.github.grpcretry.actuate.GrpcClientDescriptor;
 import io.github.grpcretry.actuate.GrpcClientsDescriptor;
-import io.github.grpcretry.actuate.Retries;
+import io.github.grpcretry.properties.Retries;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
 import io.github.grpcretry.internal.channel.ChannelSettings;
 import io.github.grpcretry.internal.channel.ClientServiceConfig;
@@ -87,19 +87,22 @@ public class GrpcClientsEndpoint {
 		}
 		ConnectivityState state = this.clients.state(name);
 		ClientServiceConfig.PendingChange pending = serviceConfig.pendingChange();
+		Retries retries = serviceConfig.retriesOff() ? Retries.OFF : Retries.CONFIGURED;
 		return new GrpcClientDescriptor(settings.target(), settings.negotiationType(), settings.sslBundle(),
 				serviceConfig.loadBalancingPolicy(), Collections.unmodifiableMap(serviceConfig.serviceConfig()),
-				(serviceConfig.retriesOff() ? Retries.OFF : Retries.CONFIGURED).value(),
+				serviceConfig.serviceConfigDigest(), retries.value(), serviceConfig.retriesConfigured().value(),
+				serviceConfig.retriesOverridden(),
 				serviceConfig.source().value(), serviceConfig.changedAt().toString(),
 				(pending != null) ? Collections.unmodifiableMap(pending.serviceConfig()) : null,
 				serviceConfig.pendingRestart(), (state != null) ? state.name() : null, this.clients.figures(name));
 	}
 
 	/**
-	 * The incident switch: turns a client's retries off ({@link Retries#OFF}: every method makes one attempt, no
-	 * hedging; timeouts and the rest kept) or back to what the configuration says ({@link Retries#CONFIGURED}), for
-	 * the calls that start from now on. It wins over every other source of the client's service config while it is
-	 * off. Waits up to 2 seconds for grpc-java to take the change; a change it has not taken by then is shown under
+	 * The incident switch: overrides the configuration to turn a client's retries off ({@link Retries#OFF}: every
+	 * method makes one attempt, no hedging; timeouts and the rest kept) on this instance, or drops the override, back
+	 * to what the configuration says now, whose {@code retries} may itself be {@code off} ({@link Retries#CONFIGURED}),
+	 * for the calls that start from now on. It wins over every other source of the client's service config while it
+	 * is off. Waits up to 2 seconds for grpc-java to take the change; a change it has not taken by then is shown under
 	 * {@code pendingServiceConfig} and taken with the name resolver's next good result.
 	 * @param name the client's name
 	 * @param retries {@code off} or {@code configured}, in any case

@@ -3,7 +3,7 @@ package io.github.grpcretry.internal.actuate;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.github.grpcretry.actuate.Retries;
+import io.github.grpcretry.properties.Retries;
 import io.github.grpcretry.internal.actuate.GrpcClientsEndpoint.Switched;
 
 import org.springframework.boot.actuate.endpoint.annotation.Selector;

@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  * @param negotiationType {@code tls} or {@code plaintext}
  * @param sslBundle the name of the client's SSL bundle, never its material; {@code null} without one
  * @param loadBalancingPolicy the policy handed to grpc-java; {@code null} for an in-process address, which takes none
- * @param serviceConfig the very service config map handed to grpc-java (empty: none was handed)
+ * @param serviceConfig the configured service config, as grpc-java takes it (empty: none); the channel starts with it,
+ * or with it without retries when its {@code retries} property is {@code off}
  */
 public record ChannelSettings(String target, String negotiationType, @Nullable String sslBundle,
 		@Nullable String loadBalancingPolicy, Map<String, Object> serviceConfig) {

@@ -13,23 +13,35 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
 import io.github.grpcretry.channel.ServiceConfigChangeListener.Result;
 import io.github.grpcretry.channel.ServiceConfigChangeListener.Source;
+import io.github.grpcretry.internal.serviceconfig.ServiceConfigDigest;
 import io.github.grpcretry.properties.ClientProperties;
+import io.github.grpcretry.properties.Retries;
+import io.github.grpcretry.validation.Violation;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One client's service config while the application runs, as one immutable state: the properties whose service
- * config is configured (start-up's, or the last change applied), that config, the incident switch, and what a refresh
- * last read. Every event (a refresh, the switch's {@code off} and {@code configured}) computes the next state from the
- * current one under a lock, and returns a {@link Change} that hands the config in effect to the running channel, waits
- * for grpc-java to take it, logs and tells the listeners, all without the lock. The config in effect is the configured
- * one, or, while the switch is off, the configured one without any retry or hedging policy (every call makes one
+ * config is configured (start-up's, or the last change applied), that config, the incident switch's override, and
+ * what a refresh last read. Every event (a refresh, the switch's {@code off} and {@code configured}) computes the next
+ * state from the current one under a lock, and returns a {@link Change} that hands the config in effect to the running
+ * channel, waits for grpc-java to take it, logs and tells the listeners, all without the lock. The config in effect is
+ * the configured one, or, while retries are off (by the property {@code retries: off}, or by the switch, whose
+ * {@code off} overrides the property), the configured one without any retry or hedging policy (every call makes one
  * attempt; its timeouts and everything else kept).
  */
 public final class ClientServiceConfig {
 
 	private static final Log logger = LogFactory.getLog(ClientServiceConfig.class);
+
+	private static final String METHOD_CONFIG = "methodConfig";
+
+	private static final String RETRY_POLICY = "retryPolicy";
+
+	private static final String HEDGING_POLICY = "hedgingPolicy";
+
+	private static final String LOAD_BALANCING_CONFIG = "loadBalancingConfig";
 
 	private final String clientName;
 
@@ -43,6 +55,9 @@ public final class ClientServiceConfig {
 	// Whether the target's own resolver always supplies the config in effect (xDS).
 	private final boolean resolverSupplies;
 
+	// The load-balancing policy the channel is built with, its default: what runs while the config names none.
+	private final @Nullable String builtPolicy;
+
 	private final ServiceConfigChangeListener listener;
 
 	// Orders the events: each computes the next snapshot from the current one under it. Never held while a change
@@ -52,24 +67,36 @@ public final class ClientServiceConfig {
 	// Written under lock; read without it.
 	private volatile Snapshot snapshot;
 
-	ClientServiceConfig(String clientName, LiveServiceConfig live, ClientProperties properties,
+	/**
+	 * Creates the client's state as the application starts, and the live config its channel is built with: the
+	 * configured one, without retries when its properties turn them off.
+	 */
+	ClientServiceConfig(String clientName, ClientProperties properties, Map<String, ?> configured,
 			@Nullable String loadBalancingPolicy, @Nullable String unchangeable, boolean resolverSupplies,
 			ServiceConfigChangeListener listener, Clock clock) {
 		this.clientName = clientName;
-		this.live = live;
 		this.unchangeable = unchangeable;
 		this.resolverSupplies = resolverSupplies;
+		this.builtPolicy = loadBalancingPolicy;
 		this.listener = listener;
 		this.clock = clock;
-		this.snapshot = new Snapshot(properties, live.get(), loadBalancingPolicy, false, Source.CONFIGURATION,
-				clock.instant(), List.of(), properties);
+		Snapshot snapshot = new Snapshot(properties, Map.copyOf(configured), loadBalancingPolicy, false,
+				Source.CONFIGURATION, clock.instant(), List.of(), properties, List.of());
+		this.snapshot = snapshot;
+		this.live = new LiveServiceConfig(snapshot.inEffect(), snapshot.retriesOff());
 	}
 
 	/**
 	 * What the client's service config is now.
 	 * @param serviceConfig the service config grpc-java holds, as handed to it
+	 * @param serviceConfigDigest its digest ({@link ServiceConfigDigest}), with the load-balancing policy it runs
+	 * written in it: the same on every instance that runs the same config, however it got there
+	 * @param mayRetry whether calls may retry or hedge by the config grpc-java holds: it has a retry or hedging
+	 * policy, or the target's own resolver supplies the config in effect
 	 * @param loadBalancingPolicy the load-balancing policy configured; {@code null} for an in-process address
-	 * @param retriesOff whether the incident switch has turned its retries off
+	 * @param retriesOff whether its retries are off, by the configuration or by the incident switch
+	 * @param retriesOverridden whether the incident switch's {@code off} overrides the configuration
+	 * @param retriesConfigured what the configuration's {@code retries} says
 	 * @param source where the config in effect came from: {@link Source#RESOLVER} while the target's own resolver
 	 * supplies it
 	 * @param changedAt when the configured config or the switch last changed (the start of the application until a
@@ -78,8 +105,10 @@ public final class ClientServiceConfig {
 	 * for a restart (empty: none)
 	 * @param pendingChange a change grpc-java has not taken yet, or {@code null}
 	 */
-	public record State(Map<String, ?> serviceConfig, @Nullable String loadBalancingPolicy, boolean retriesOff,
-			Source source, Instant changedAt, List<String> pendingRestart, @Nullable PendingChange pendingChange) {
+	public record State(Map<String, ?> serviceConfig, String serviceConfigDigest, boolean mayRetry,
+			@Nullable String loadBalancingPolicy, boolean retriesOff, boolean retriesOverridden,
+			Retries retriesConfigured, Source source, Instant changedAt, List<String> pendingRestart,
+			@Nullable PendingChange pendingChange) {
 	}
 
 	/**
@@ -102,9 +131,27 @@ public final class ClientServiceConfig {
 		Snapshot snapshot = this.snapshot;
 		boolean fromResolver = this.resolverSupplies || this.live.resolverSupplied();
 		PendingChange pending = this.live.pending() ? new PendingChange(this.live.get()) : null;
-		return new State(this.live.taken(), snapshot.loadBalancingPolicy(), snapshot.retriesOff(),
+		Map<String, ?> taken = this.live.taken();
+		return new State(taken, digest(taken), fromResolver || hasPolicy(taken), snapshot.loadBalancingPolicy(),
+				snapshot.retriesOff(), snapshot.switchedOff(), snapshot.properties().retries(),
 				fromResolver ? Source.RESOLVER : snapshot.source(), snapshot.changedAt(), snapshot.pendingRestart(),
 				pending);
+	}
+
+	// The config as the channel runs it: a config that names no load-balancing policy runs the channel's default.
+	private String digest(Map<String, ?> serviceConfig) {
+		if (this.builtPolicy == null || serviceConfig.containsKey(LOAD_BALANCING_CONFIG)) {
+			return ServiceConfigDigest.of(serviceConfig);
+		}
+		Map<String, Object> running = new LinkedHashMap<>(serviceConfig);
+		running.put(LOAD_BALANCING_CONFIG, List.of(Map.of(this.builtPolicy, Map.of())));
+		return ServiceConfigDigest.of(running);
+	}
+
+	private static boolean hasPolicy(Map<String, ?> serviceConfig) {
+		return serviceConfig.get(METHOD_CONFIG) instanceof List<?> methodConfigs && methodConfigs.stream()
+			.anyMatch((entry) -> entry instanceof Map<?, ?> methodConfig
+					&& (methodConfig.containsKey(RETRY_POLICY) || methodConfig.containsKey(HEDGING_POLICY)));
 	}
 
 	/**
@@ -133,6 +180,15 @@ public final class ClientServiceConfig {
 	}
 
 	/**
+	 * The rules the configuration broke when it was last read, if that reading was refused: a value that cannot be
+	 * bound is read as missing, so only these tell a reading with such a value from one without it.
+	 * @return the violations; empty unless the last reading was refused
+	 */
+	public List<Violation> lastRefusedFor() {
+		return this.snapshot.refusedFor();
+	}
+
+	/**
 	 * Whether the client's running channel can take a new service config: not for an in-process address, nor for a
 	 * target whose own resolver supplies it (xDS).
 	 * @return whether it can
@@ -142,9 +198,11 @@ public final class ClientServiceConfig {
 	}
 
 	/**
-	 * Turns the client's retries off (every method makes one attempt, no hedging; timeouts and the rest kept) or back
-	 * to what is configured, for the calls that start from now on; calls in flight keep their policy.
-	 * @param off whether to turn them off
+	 * The incident switch: overrides the configuration to turn the client's retries off (every method makes one
+	 * attempt, no hedging; timeouts and the rest kept), or drops that override, back to what the configuration says
+	 * (which may itself be {@code retries: off}), for the calls that start from now on; calls in flight keep their
+	 * policy.
+	 * @param off whether to turn them off, or else to drop the override
 	 * @return the change, to {@link Change#complete complete} without any lock held
 	 * @throws IllegalStateException for a client whose channel cannot take a change while it runs
 	 */
@@ -153,12 +211,26 @@ public final class ClientServiceConfig {
 		synchronized (this.lock) {
 			Snapshot before = this.snapshot;
 			this.snapshot = new Snapshot(before.properties(), before.configured(), before.loadBalancingPolicy(), off,
-					Source.ENDPOINT, this.clock.instant(), before.pendingRestart(), before.lastRead());
-			String message = "retries " + (off
-					? "off by the grpcclients endpoint: every call makes one attempt, without hedging; timeouts kept"
-					: "back to the configured policies by the grpcclients endpoint");
+					Source.ENDPOINT, this.clock.instant(), before.pendingRestart(), before.lastRead(),
+					before.refusedFor());
+			String message;
+			if (off) {
+				message = "retries off by the grpcclients endpoint: every call makes one attempt, without hedging;"
+						+ " timeouts kept";
+			}
+			else if (this.snapshot.retriesOff()) {
+				message = "the grpcclients endpoint dropped its override; retries stay off, as " + retriesProperty()
+						+ " says";
+			}
+			else {
+				message = "retries back to the configured policies by the grpcclients endpoint";
+			}
 			return new Change(Result.APPLIED, Source.ENDPOINT, handOver(), message);
 		}
+	}
+
+	private String retriesProperty() {
+		return "grpc.clients." + this.clientName + ".retries";
 	}
 
 	/**
@@ -180,17 +252,27 @@ public final class ClientServiceConfig {
 		synchronized (this.lock) {
 			Snapshot before = this.snapshot;
 			boolean same = before.configured().equals(serviceConfig)
-					&& Objects.equals(before.loadBalancingPolicy(), loadBalancingPolicy);
-			this.snapshot = new Snapshot(properties, Map.copyOf(serviceConfig), loadBalancingPolicy,
-					before.retriesOff(), same || before.retriesOff() ? before.source() : source,
-					same ? before.changedAt() : this.clock.instant(), List.of(), properties);
+					&& Objects.equals(before.loadBalancingPolicy(), loadBalancingPolicy)
+					&& before.properties().retries() == properties.retries();
+			Snapshot after = new Snapshot(properties, Map.copyOf(serviceConfig), loadBalancingPolicy,
+					before.switchedOff(), same || before.switchedOff() ? before.source() : source,
+					same ? before.changedAt() : this.clock.instant(), List.of(), properties, List.of());
+			this.snapshot = after;
 			if (same) {
 				// Spelt another way (10ms for .01s), or back to what is configured: nothing for grpc-java to take.
 				return new Change(null, source, null, restartNoLongerPending(before));
 			}
-			String message = changed + " changed by " + describe(source) + (before.retriesOff()
-					? "; its retries stay off by the grpcclients endpoint until it turns them back on"
-					: "; calls started from now on take it, calls in flight keep theirs");
+			String message = changed + " changed by " + describe(source);
+			if (before.switchedOff()) {
+				message += "; its retries stay off by the grpcclients endpoint until it turns them back on";
+			}
+			else if (after.retriesOff()) {
+				message += "; retries off, as " + retriesProperty() + " says: every call makes one attempt, without"
+						+ " hedging; timeouts kept";
+			}
+			else {
+				message += "; calls started from now on take it, calls in flight keep theirs";
+			}
 			return new Change(Result.APPLIED, source, handOver(), message);
 		}
 	}
@@ -207,7 +289,7 @@ public final class ClientServiceConfig {
 		synchronized (this.lock) {
 			Snapshot before = this.snapshot;
 			this.snapshot = new Snapshot(before.properties(), before.configured(), before.loadBalancingPolicy(),
-					before.retriesOff(), before.source(), before.changedAt(), List.copyOf(properties), read);
+					before.switchedOff(), before.source(), before.changedAt(), List.copyOf(properties), read, List.of());
 			return new Change(Result.RESTART_REQUIRED, source, null,
 					describe(source) + " changed " + String.join(", ", properties) + ", which a running channel"
 							+ " cannot take; nothing of this change was applied and the client runs as it was:"
@@ -218,15 +300,16 @@ public final class ClientServiceConfig {
 	/**
 	 * Refuses a change whole: the client runs as it was. The caller logs the report.
 	 * @param read the client's properties as the configuration says now, or {@code null} when they could not be read
+	 * @param violations the rules the configuration breaks, so that the same reading is refused once
 	 * @param source where the change came from
 	 * @return the change, which counts the refusal when completed
 	 */
-	public Change refuse(@Nullable ClientProperties read, Source source) {
+	public Change refuse(@Nullable ClientProperties read, List<Violation> violations, Source source) {
 		synchronized (this.lock) {
 			Snapshot before = this.snapshot;
 			this.snapshot = new Snapshot(before.properties(), before.configured(), before.loadBalancingPolicy(),
-					before.retriesOff(), before.source(), before.changedAt(), before.pendingRestart(),
-					(read != null) ? read : before.lastRead());
+					before.switchedOff(), before.source(), before.changedAt(), before.pendingRestart(),
+					(read != null) ? read : before.lastRead(), List.copyOf(violations));
 			return new Change(Result.REFUSED, source, null, null);
 		}
 	}
@@ -242,7 +325,7 @@ public final class ClientServiceConfig {
 		synchronized (this.lock) {
 			Snapshot before = this.snapshot;
 			this.snapshot = new Snapshot(before.properties(), before.configured(), before.loadBalancingPolicy(),
-					before.retriesOff(), before.source(), before.changedAt(), List.of(), read);
+					before.switchedOff(), before.source(), before.changedAt(), List.of(), read, List.of());
 			return new Change(null, source, null, restartNoLongerPending(before));
 		}
 	}
@@ -257,13 +340,12 @@ public final class ClientServiceConfig {
 	@GuardedBy("lock")
 	private LiveServiceConfig.@Nullable Version handOver() {
 		Snapshot snapshot = this.snapshot;
-		Map<String, ?> inEffect = snapshot.retriesOff() ? withoutRetries(snapshot.configured())
-				: snapshot.configured();
+		Map<String, ?> inEffect = snapshot.inEffect();
 		LiveServiceConfig.Version current = this.live.current();
 		if (current.serviceConfig().equals(inEffect) && current.forced() == snapshot.retriesOff()) {
 			return null;
 		}
-		// Forced while the switch is off, so that it wins over a config of the target's resolver.
+		// Forced while retries are off, so that it wins over a config of the target's resolver.
 		return this.live.update(inEffect, snapshot.retriesOff());
 	}
 
@@ -280,21 +362,21 @@ public final class ClientServiceConfig {
 	 */
 	static Map<String, Object> withoutRetries(Map<String, ?> serviceConfig) {
 		Map<String, Object> without = new LinkedHashMap<>(serviceConfig);
-		Object methodConfigs = serviceConfig.get("methodConfig");
+		Object methodConfigs = serviceConfig.get(METHOD_CONFIG);
 		if (methodConfigs instanceof List<?> entries) {
 			List<Object> kept = new ArrayList<>();
 			for (Object entry : entries) {
 				if (entry instanceof Map<?, ?> methodConfig) {
 					Map<Object, Object> copy = new LinkedHashMap<>(methodConfig);
-					copy.remove("retryPolicy");
-					copy.remove("hedgingPolicy");
+					copy.remove(RETRY_POLICY);
+					copy.remove(HEDGING_POLICY);
 					kept.add(copy);
 				}
 				else {
 					kept.add(entry);
 				}
 			}
-			without.put("methodConfig", kept);
+			without.put(METHOD_CONFIG, kept);
 		}
 		return without;
 	}
@@ -404,15 +486,27 @@ public final class ClientServiceConfig {
 	 * @param properties the properties whose service config is configured
 	 * @param configured their service config, as grpc-java takes it
 	 * @param loadBalancingPolicy their load-balancing policy
-	 * @param retriesOff whether the incident switch has turned retries off
+	 * @param switchedOff whether the incident switch's {@code off} overrides the configuration
 	 * @param source where the config in effect came from
 	 * @param changedAt when it last changed
 	 * @param pendingRestart the properties that wait for a restart
 	 * @param lastRead the client's properties as the configuration last said, or {@code null} for none
+	 * @param refusedFor the rules that reading broke, when it was refused: a value that cannot be bound is read as
+	 * missing, so the same properties may be read with a value that breaks a rule and without it
 	 */
 	private record Snapshot(ClientProperties properties, Map<String, ?> configured,
-			@Nullable String loadBalancingPolicy, boolean retriesOff, Source source, Instant changedAt,
-			List<String> pendingRestart, @Nullable ClientProperties lastRead) {
+			@Nullable String loadBalancingPolicy, boolean switchedOff, Source source, Instant changedAt,
+			List<String> pendingRestart, @Nullable ClientProperties lastRead, List<Violation> refusedFor) {
+
+		// Off by the switch, or by the configuration.
+		boolean retriesOff() {
+			return this.switchedOff || this.properties.retries() == Retries.OFF;
+		}
+
+		Map<String, ?> inEffect() {
+			return retriesOff() ? withoutRetries(this.configured) : this.configured;
+		}
+
 	}
 
 	/**

@@ -114,8 +114,8 @@ public class GrpcChannelFactory implements AutoCloseable {
 			ChannelSettings described = describe(name, client);
 			settings.put(name, described);
 			// Each client's service config from the start, so that it says it has been in effect since then.
-			LiveServiceConfig live = new LiveServiceConfig(described.serviceConfig());
-			clientServiceConfigs.put(name, new ClientServiceConfig(name, live, client, described.loadBalancingPolicy(),
+			clientServiceConfigs.put(name, new ClientServiceConfig(name, client, described.serviceConfig(),
+					described.loadBalancingPolicy(),
 					unchangeable(client), ClientAddress.isXds(ClientAddress.of(client)), serviceConfigChanges(),
 					Clock.systemUTC()));
 		});

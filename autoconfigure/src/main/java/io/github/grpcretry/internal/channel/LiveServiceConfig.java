@@ -60,7 +60,16 @@ public final class LiveServiceConfig {
 	 * @param serviceConfig the service config, as grpc-java's {@code defaultServiceConfig} takes it
 	 */
 	public LiveServiceConfig(Map<String, ?> serviceConfig) {
-		this.current = new Version(Map.copyOf(serviceConfig), 0, false);
+		this(serviceConfig, false);
+	}
+
+	/**
+	 * Creates the holder with the config the channel starts with, which counts as taken.
+	 * @param serviceConfig the service config, as grpc-java's {@code defaultServiceConfig} takes it
+	 * @param forced whether it wins over a config of the target's own resolver ({@code retries: off})
+	 */
+	LiveServiceConfig(Map<String, ?> serviceConfig, boolean forced) {
+		this.current = new Version(Map.copyOf(serviceConfig), 0, forced);
 		this.taken = this.current;
 	}
 

@@ -226,12 +226,14 @@ public final class GrpcClientsRefresher {
 		String client = GrpcClientsProperties.CLIENTS + "." + name;
 		ClientProperties builtWith = Objects.requireNonNull(this.channels.builtWith(name), "a client of the start's");
 		ClientServiceConfig serviceConfig = this.channels.clientServiceConfig(name);
-		boolean seen = !bound.failed() && Objects.equals(candidate, serviceConfig.lastRead());
+		// A value that cannot be bound is read as missing, which may be what was read before: its violation tells.
+		boolean seen = !bound.failed() && Objects.equals(candidate, serviceConfig.lastRead())
+				&& violations.equals(serviceConfig.lastRefusedFor());
 		if (seen && !explicit) {
 			return () -> Examined.NOTHING;
 		}
 		if (!violations.isEmpty()) {
-			return () -> refuse(name, serviceConfig.refuse(candidate, source), source, violations);
+			return () -> refuse(name, serviceConfig.refuse(candidate, violations, source), source, violations);
 		}
 		if (candidate == null) {
 			return () -> new Examined(serviceConfig.requireRestart(null, List.of(client), source)::complete, null);
@@ -257,7 +259,7 @@ public final class GrpcClientsRefresher {
 			// A service-config customizer's amendment, the running channel's attempt cap, or grpc-java's own parse.
 			List<Violation> refusal = List.of(Violation.of(client, null, String.valueOf(ex.getMessage()),
 					"change the client's properties so that the running channel can take them, or restart"));
-			return () -> refuse(name, serviceConfig.refuse(candidate, source), source, refusal);
+			return () -> refuse(name, serviceConfig.refuse(candidate, refusal, source), source, refusal);
 		}
 		return () -> new Examined(serviceConfig.configure(candidate, configured.serviceConfig(),
 				configured.loadBalancingPolicy(), source, String.join(", ", live))::complete, null);

@@ -32,7 +32,8 @@ final class RestartProperties {
 	// What the channel's service config holds, which its name resolver hands it while it runs.
 	private static final List<Property> LIVE = List.of(new Property("method-config", ClientProperties::methodConfig),
 			new Property("retry-throttling", ClientProperties::retryThrottling),
-			new Property("load-balancing-policy", ClientProperties::loadBalancingPolicy));
+			new Property("load-balancing-policy", ClientProperties::loadBalancingPolicy),
+			new Property("retries", ClientProperties::retries));
 
 	private RestartProperties() {
 	}

@@ -7,6 +7,7 @@ import io.github.grpcretry.internal.channel.ClientAddress;
 import io.github.grpcretry.internal.channel.StaticNameResolverProvider;
 import io.github.grpcretry.properties.ClientProperties;
 import io.github.grpcretry.properties.NegotiationType;
+import io.github.grpcretry.properties.Retries;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.util.unit.DataSize;
@@ -103,6 +104,12 @@ final class ChannelRules {
 		if (client.retryThrottling() != null) {
 			this.violations.add(this.path + "." + this.keys.retryThrottling(), null,
 					ignored + "its retries would never be throttled by it", fix + this.keys.retryThrottling());
+		}
+		if (client.retries() == Retries.OFF) {
+			this.violations.add(this.path + ".retries", Retries.OFF.value(),
+					ignored + "its calls would go on retrying as the control plane's route says",
+					"turn retries off in the control plane's route (remove its RetryPolicy), or remove "
+							+ this.path + ".retries");
 		}
 		if (XdsTargets.sendsRetriedRequestsEmpty(this.grpcJavaVersion)) {
 			this.violations.add(this.path + ".address", client.address(),

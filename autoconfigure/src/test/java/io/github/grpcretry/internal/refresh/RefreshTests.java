@@ -261,6 +261,22 @@ class RefreshTests {
 	}
 
 	@Test
+	void aValueThatCannotBeBoundIsRefusedWhereItsDefaultIsWhatRuns(CapturedOutput output) throws IOException {
+		try (EchoTestServer server = failing(); ConfigurableApplicationContext context = start(server, 4)) {
+			// Bound as missing, the value reads as the default round_robin the client runs: the same properties as
+			// before, yet a value that is not applied.
+			write(server, 4, "grpc.clients.echo.load-balancing-policy=round_robbin");
+			context.getBean(ContextRefresher.class).refresh();
+			assertThat(changes(context, "refresh", "refused")).isEqualTo(1);
+			assertThat(output).contains("gRPC client 'echo': a refresh was refused whole")
+				.contains("grpc.clients.echo.load-balancing-policy = round_robbin");
+			// Reported once, however many refreshes read it.
+			context.getBean(ContextRefresher.class).refresh();
+			assertThat(changes(context, "refresh", "refused")).isEqualTo(1);
+		}
+	}
+
+	@Test
 	void aValueThatCannotBeBoundIsRefusedWithItsProperty(CapturedOutput output) throws IOException {
 		try (EchoTestServer server = failing(); ConfigurableApplicationContext context = start(server, 4)) {
 			write(server, 4, ENTRY + "retry-policy.initial-backoff=soon",

@@ -119,6 +119,8 @@ class GrpcClientPropertiesValidationTests {
 						RETRY + "initial-backoff", "soon"),
 				argumentSet("negotiation-type is one of its values", retrying().with(CLIENT + "negotiation-type", "tsl"),
 						CLIENT + "negotiation-type", "tsl"),
+				argumentSet("retries is configured or off", retrying().with(CLIENT + "retries", "of"),
+						CLIENT + "retries", "of"),
 				argumentSet("hedging max-attempts is at least 2", hedging().with(HEDGING + "max-attempts", "1"),
 						HEDGING + "max-attempts", "1"),
 				argumentSet("hedging-delay is not negative", hedging().with(HEDGING + "hedging-delay", "-1ms"),
@@ -414,6 +416,20 @@ class GrpcClientPropertiesValidationTests {
 		else {
 			StartupFailures.assertOnlyViolation(failure, property, NOT_SET);
 		}
+	}
+
+	@Test
+	void xdsClientWithRetriesOffStopsStartUpSinceTheControlPlanesRouteDecidesItsRetries() {
+		InvalidGrpcClientPropertiesException failure = BoundClientProperties.of(xds().with(CLIENT + "retries", "off"))
+			.failure();
+		assertThat(failure.getViolations()).filteredOn((violation) -> violation.property().equals(CLIENT + "retries"))
+			.singleElement()
+			.satisfies((violation) -> {
+				assertThat(violation.value()).isEqualTo("off");
+				assertThat(violation.problem()).contains("xDS control plane supplies")
+					.contains("its calls would go on retrying as the control plane's route says");
+				assertThat(violation.fix()).contains("remove " + CLIENT + "retries");
+			});
 	}
 
 	@ParameterizedTest
