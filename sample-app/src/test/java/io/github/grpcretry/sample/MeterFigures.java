@@ -13,6 +13,7 @@ import java.util.function.Predicate;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -20,8 +21,8 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * The starter's meters as a {@link MeterRegistry} holds them, one value per series (meter, statistic, tags), with
- * the few operations needed to compute what a PromQL expression over the same meters must return: select, sum by
- * tags, divide, compare, {@code and}.
+ * the few operations needed to compute what a PromQL expression over the same meters must return: select, sum or
+ * count by tags, divide, compare, {@code and}.
  */
 final class MeterFigures {
 
@@ -38,7 +39,8 @@ final class MeterFigures {
 			// The starter's meters only: with Actuator, Spring Boot also makes timers of the calls' and attempts'
 			// observations (grpc.client, grpc.client.attempt), which are Micrometer's, not the starter's.
 			if (!name.equals("grpc.client.attempts") && !name.equals("grpc.client.calls")
-					&& !name.startsWith("grpc.client.call.")) {
+					&& !name.startsWith("grpc.client.call.") && !name.equals("grpc.client.retries.enabled")
+					&& !name.equals("grpc.client.service_config.info")) {
 				continue;
 			}
 			String unit = meter.getId().getBaseUnit();
@@ -52,6 +54,9 @@ final class MeterFigures {
 			else if (meter instanceof Timer timer) {
 				values.put(new Series(name, unit, Type.TIMER, Statistic.COUNT, tags), (double) timer.count());
 				values.put(new Series(name, unit, Type.TIMER, Statistic.TOTAL, tags), timer.totalTime(TimeUnit.SECONDS));
+			}
+			else if (meter instanceof Gauge gauge) {
+				values.put(new Series(name, unit, Type.GAUGE, Statistic.VALUE, tags), gauge.value());
 			}
 			else if (meter instanceof DistributionSummary summary) {
 				values.put(new Series(name, unit, Type.SUMMARY, Statistic.COUNT, tags), (double) summary.count());
@@ -79,6 +84,17 @@ final class MeterFigures {
 		return new MeterFigures(selected);
 	}
 
+	/** Only the series of {@code grpc.client.calls}, which the dashboard's variables list. */
+	MeterFigures calls() {
+		Map<Series, Double> selected = new LinkedHashMap<>();
+		this.values.forEach((series, value) -> {
+			if (series.meter().equals("grpc.client.calls")) {
+				selected.put(series, value);
+			}
+		});
+		return new MeterFigures(selected);
+	}
+
 	Map<Series, Double> values() {
 		return this.values;
 	}
@@ -92,23 +108,27 @@ final class MeterFigures {
 				(series) -> series.meter().equals(meter) && series.statistic() == statistic);
 	}
 
-	/** A timer's or summary's count, or a counter's count; the total time in seconds or the total amount. */
+	/**
+	 * A timer's or summary's count, or a counter's count; the total time in seconds or the total amount; a gauge's
+	 * value.
+	 */
 	enum Statistic {
 
-		COUNT, TOTAL
+		COUNT, TOTAL, VALUE
 
 	}
 
 	/** The meter types the starter registers. */
 	enum Type {
 
-		COUNTER, TIMER, SUMMARY
+		COUNTER, TIMER, SUMMARY, GAUGE
 
 	}
 
 	/**
 	 * One series of a meter, named in Prometheus the way Micrometer's Prometheus registry names it: the base unit
-	 * appended unless the name ends with it ({@code grpc_client_call_retries_attempts_count}), seconds for timers.
+	 * appended unless the name ends with it ({@code grpc_client_call_retries_attempts_count}), seconds for timers; a
+	 * gauge's name as it is.
 	 */
 	record Series(String meter, String baseUnit, Type type, Statistic statistic, Map<String, String> tags) {
 
@@ -122,6 +142,7 @@ final class MeterFigures {
 				case COUNTER -> base + "_total";
 				case TIMER -> base + "_seconds_" + statistic;
 				case SUMMARY -> base + "_" + statistic;
+				case GAUGE -> base;
 			};
 		}
 
@@ -146,21 +167,41 @@ final class MeterFigures {
 			return new Selection(this.filter.and((series) -> !values.contains(series.tags().get(tag))));
 		}
 
+		/** {@code selector == value}: the series with that value. */
+		Selection valued(double value) {
+			return new Selection(this.filter.and((series) -> MeterFigures.this.values.get(series) == value));
+		}
+
+		/** {@code count by (tags) (...)}: how many series each group has. */
+		Grouped countBy(String... tags) {
+			Map<Map<String, String>, Double> counts = new LinkedHashMap<>();
+			MeterFigures.this.values.forEach((series, value) -> {
+				if (this.filter.test(series)) {
+					counts.merge(group(series.tags(), tags), 1.0, Double::sum);
+				}
+			});
+			return new Grouped(counts, false);
+		}
+
 		/** {@code sum by (tags) (...)}: no group for a selection without series, as in PromQL. */
 		Grouped sumBy(String... tags) {
 			Map<Map<String, String>, Double> sums = new LinkedHashMap<>();
 			MeterFigures.this.values.forEach((series, value) -> {
 				if (this.filter.test(series)) {
-					Map<String, String> group = new TreeMap<>();
-					for (String tag : tags) {
-						group.put(tag, series.tags().get(tag));
-					}
-					sums.merge(group, value, Double::sum);
+					sums.merge(group(series.tags(), tags), value, Double::sum);
 				}
 			});
 			return new Grouped(sums, false);
 		}
 
+	}
+
+	private static Map<String, String> group(Map<String, String> labels, String... by) {
+		Map<String, String> group = new TreeMap<>();
+		for (String label : by) {
+			group.put(label, labels.get(label));
+		}
+		return group;
 	}
 
 	/**
@@ -179,6 +220,13 @@ final class MeterFigures {
 				}
 			});
 			return new Grouped(quotients, false);
+		}
+
+		/** {@code count by (labels) (a)}: how many label sets of {@code a} each group has. */
+		Grouped countBy(String... labels) {
+			Map<Map<String, String>, Double> counts = new LinkedHashMap<>();
+			this.values.keySet().forEach((labelSet) -> counts.merge(group(labelSet, labels), 1.0, Double::sum));
+			return new Grouped(counts, false);
 		}
 
 		/** {@code a > threshold}: NaN never passes, as in PromQL. */
