@@ -289,7 +289,8 @@ public final class ClientServiceConfig {
 		synchronized (this.lock) {
 			Snapshot before = this.snapshot;
 			this.snapshot = new Snapshot(before.properties(), before.configured(), before.loadBalancingPolicy(),
-					before.switchedOff(), before.source(), before.changedAt(), List.copyOf(properties), read, List.of());
+					before.switchedOff(), before.source(), before.changedAt(), List.copyOf(properties), read,
+					List.of());
 			return new Change(Result.RESTART_REQUIRED, source, null,
 					describe(source) + " changed " + String.join(", ", properties) + ", which a running channel"
 							+ " cannot take; nothing of this change was applied and the client runs as it was:"

@@ -80,7 +80,8 @@ class RetriesPropertyTests {
 
 	@Test
 	void retriesOffInAnInProcessClientsConfigurationMakeEveryCallOneAttempt() throws IOException {
-		try (EchoTestServer server = EchoTestServer.inProcess(EchoTestServer.always(Answer.fail(Status.Code.UNAVAILABLE)))) {
+		try (EchoTestServer server = EchoTestServer
+			.inProcess(EchoTestServer.always(Answer.fail(Status.Code.UNAVAILABLE)))) {
 			write(server.address(), "retries=off");
 			try (ConfigurableApplicationContext context = run()) {
 				failingCall(context);

@@ -20,10 +20,11 @@ class ServiceConfigDigestTests {
 
 	// What Python's json.dumps(config, sort_keys=True, separators=(",", ":")) writes for this config (numbers as
 	// written here), and the first 12 hex digits of hashlib.sha256 of it: an implementation apart from this one.
-	private static final String CANONICAL = "{\"loadBalancingConfig\":[{\"round_robin\":{}}],\"methodConfig\":[{\"name\":"
-			+ "[{\"service\":\"echo.Echo\"}],\"retryPolicy\":{\"backoffMultiplier\":1.5,\"initialBackoff\":\"0.05s\","
-			+ "\"maxAttempts\":4,\"retryableStatusCodes\":[\"UNAVAILABLE\"]}}],\"retryThrottling\":{\"maxTokens\":10,"
-			+ "\"tokenRatio\":0.1}}";
+	private static final String CANONICAL = "{\"loadBalancingConfig\":[{\"round_robin\":{}}],"
+			+ "\"methodConfig\":[{\"name\":[{\"service\":\"echo.Echo\"}],"
+			+ "\"retryPolicy\":{\"backoffMultiplier\":1.5,\"initialBackoff\":\"0.05s\","
+			+ "\"maxAttempts\":4,\"retryableStatusCodes\":[\"UNAVAILABLE\"]}}],"
+			+ "\"retryThrottling\":{\"maxTokens\":10,\"tokenRatio\":0.1}}";
 
 	private static final String DIGEST = "316ba2342bb5";
 
