@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 
 import io.github.grpcretry.actuate.GrpcClientDescriptor;
-import io.github.grpcretry.autoconfigure.GrpcRetryAutoConfiguration;
 import io.github.grpcretry.internal.actuate.GrpcClientsEndpoint;
 import io.github.grpcretry.internal.actuate.GrpcClientsView;
 import io.github.grpcretry.properties.Retries;
@@ -23,22 +22,17 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.cloud.autoconfigure.RefreshAutoConfiguration;
 import org.springframework.cloud.context.refresh.ContextRefresher;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
@@ -236,7 +230,8 @@ class RetriesPropertyTests {
 	}
 
 	private ConfigurableApplicationContext run() {
-		return new SpringApplicationBuilder(Application.class).web(WebApplicationType.NONE)
+		// The application RefreshTests refreshes: Spring Cloud's refresh, the starter and a meter registry.
+		return new SpringApplicationBuilder(RefreshTests.Application.class).web(WebApplicationType.NONE)
 			.run("--spring.config.location=file:" + this.directory.resolve("application.properties"));
 	}
 
@@ -297,17 +292,6 @@ class RetriesPropertyTests {
 		ManagedChannel channel = context.getBean("echoManagedChannel", ManagedChannel.class);
 		assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(() -> EchoGrpc.newBlockingStub(channel)
 			.unaryEcho(EchoRequest.newBuilder().setMessage("hi").build()));
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@ImportAutoConfiguration({ RefreshAutoConfiguration.class, GrpcRetryAutoConfiguration.class })
-	static class Application {
-
-		@Bean
-		SimpleMeterRegistry meterRegistry() {
-			return new SimpleMeterRegistry();
-		}
-
 	}
 
 }
