@@ -67,6 +67,9 @@ public final class ClientServiceConfig {
 	// Written under lock; read without it.
 	private volatile Snapshot snapshot;
 
+	// The digest of the config grpc-java last took, taken once per config: the state is read at every scrape.
+	private volatile @Nullable Digested digested;
+
 	/**
 	 * Creates the client's state as the application starts, and the live config its channel is built with: the
 	 * configured one, without retries when its properties turn them off.
@@ -140,12 +143,23 @@ public final class ClientServiceConfig {
 
 	// The config as the channel runs it: a config that names no load-balancing policy runs the channel's default.
 	private String digest(Map<String, ?> serviceConfig) {
-		if (this.builtPolicy == null || serviceConfig.containsKey(LOAD_BALANCING_CONFIG)) {
-			return ServiceConfigDigest.of(serviceConfig);
+		Digested digested = this.digested;
+		// Each version's config is one map: the same map, the same digest.
+		if (digested != null && digested.serviceConfig() == serviceConfig) {
+			return digested.digest();
 		}
-		Map<String, Object> running = new LinkedHashMap<>(serviceConfig);
-		running.put(LOAD_BALANCING_CONFIG, List.of(Map.of(this.builtPolicy, Map.of())));
-		return ServiceConfigDigest.of(running);
+		Map<String, ?> running = serviceConfig;
+		if (this.builtPolicy != null && !serviceConfig.containsKey(LOAD_BALANCING_CONFIG)) {
+			Map<String, Object> withPolicy = new LinkedHashMap<>(serviceConfig);
+			withPolicy.put(LOAD_BALANCING_CONFIG, List.of(Map.of(this.builtPolicy, Map.of())));
+			running = withPolicy;
+		}
+		String digest = ServiceConfigDigest.of(running);
+		this.digested = new Digested(serviceConfig, digest);
+		return digest;
+	}
+
+	private record Digested(Map<String, ?> serviceConfig, String digest) {
 	}
 
 	private static boolean hasPolicy(Map<String, ?> serviceConfig) {
