@@ -174,6 +174,12 @@ class PrometheusOperationsTests {
 				(window, total) -> window.select(ATTEMPTS, COUNT)
 					.sumBy("client")
 					.dividedBy(window.select(CALLS, COUNT).sumBy("client")));
+		expectations.put(documented("""
+				sum by (retry_stop) (rate(grpc_client_calls_seconds_count{client="echo"}[5m]))"""),
+				(window, total) -> window.client("echo")
+					.select(CALLS, COUNT)
+					.sumBy("retry_stop")
+					.perSecond(Duration.ofMinutes(5)));
 		expectations.put("rule GrpcClientRetryStorm", (window, total) -> attemptsPerCall(window).above(1.5));
 		expectations.put("rule GrpcClientCallsSucceedingOnlyThroughRetries",
 				(window, total) -> successWithRetryShare(window).above(0.2));
