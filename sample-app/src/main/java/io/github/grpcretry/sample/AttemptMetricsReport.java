@@ -34,14 +34,14 @@ class AttemptMetricsReport {
 		double attemptTotal = attempts.values().stream().mapToDouble(Double::doubleValue).sum();
 		out.printf("  %-47s %8.0f%n", "  all attempts", attemptTotal);
 		out.println();
-		out.printf("  %-28s %-18s %8s%n", "grpc.client.calls  outcome", "status", "count");
+		out.printf("  %-28s %-18s %-20s %8s%n", "grpc.client.calls  outcome", "status", "retry_stop", "count");
 		long callTotal = 0;
 		for (Timer timer : this.registry.find("grpc.client.calls").tag("client", client).timers()) {
-			out.printf("  %-28s %-18s %8d%n", "  " + timer.getId().getTag("outcome"), timer.getId().getTag("status"),
-					timer.count());
+			out.printf("  %-28s %-18s %-20s %8d%n", "  " + timer.getId().getTag("outcome"),
+					timer.getId().getTag("status"), timer.getId().getTag("retry_stop"), timer.count());
 			callTotal += timer.count();
 		}
-		out.printf("  %-47s %8d%n", "  all calls", callTotal);
+		out.printf("  %-68s %8d%n", "  all calls", callTotal);
 		out.println();
 		summary(out, client, "grpc.client.call.retries", "retries per call");
 		summary(out, client, "grpc.client.call.hedges", "hedges per call");

@@ -15,7 +15,7 @@ import org.springframework.boot.ApplicationRunner;
 
 /**
  * Makes the sample's calls through a channel configured only in {@code application.yml}, prints each reply with
- * the requests the server received for it, then the attempt metrics.
+ * the requests the server received for it and why the call made no more attempts, then the attempt metrics.
  */
 class EchoCalls implements ApplicationRunner {
 
@@ -29,6 +29,8 @@ class EchoCalls implements ApplicationRunner {
 
 	private final AttemptMetricsReport report;
 
+	private final RetryStopHandler retryStops;
+
 	private final PrintStream out;
 
 	// The web server's address, known once it has started.
@@ -36,12 +38,13 @@ class EchoCalls implements ApplicationRunner {
 
 	EchoCalls(SampleProperties properties, @Qualifier("echo") ManagedChannel retrying,
 			@Qualifier("echo-hedging") ManagedChannel hedging, FailingEchoServer server, AttemptMetricsReport report,
-			PrintStream out, Supplier<String> managementUrl) {
+			RetryStopHandler retryStops, PrintStream out, Supplier<String> managementUrl) {
 		this.properties = properties;
 		this.retrying = retrying;
 		this.hedging = hedging;
 		this.server = server;
 		this.report = report;
+		this.retryStops = retryStops;
 		this.out = out;
 		this.managementUrl = managementUrl;
 	}
@@ -60,7 +63,7 @@ class EchoCalls implements ApplicationRunner {
 						? "hedging: the server answers a first attempt after "
 								+ this.properties.slowFirstAttempt().toMillis() + " ms"
 						: "retry: the server fails all but every " + this.properties.succeedEvery()
-								+ "th request with UNAVAILABLE");
+								+ "th request with " + this.properties.failWith());
 		if (liveMode) {
 			this.out.printf("One call every %d ms. Turn the retries off, and back, in another terminal:%n"
 					+ "  curl -X POST -H 'Content-Type: application/json' -d '{\"retries\":\"off\"}' %s%n"
@@ -82,8 +85,9 @@ class EchoCalls implements ApplicationRunner {
 				result = "FAILED " + ex.getStatus().getCode();
 			}
 			long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-			this.out.printf("  call %2d: %-22s in %4d ms, server received %d request(s)%n", i, result, millis,
-					this.server.requestCount() - before);
+			String retryStop = this.retryStops.takeLast();
+			this.out.printf("  call %2d: %-22s in %4d ms, server received %d request(s), retry_stop=%s%n", i, result,
+					millis, this.server.requestCount() - before, (retryStop != null) ? retryStop : "(not observed)");
 			if (liveMode && i < this.properties.calls()) {
 				Thread.sleep(this.properties.pause().toMillis());
 			}

@@ -25,8 +25,8 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * The seed articles' echo server, in the sample's own JVM: in retry mode it fails every request but each
- * {@code succeed-every}-th with {@code UNAVAILABLE}; in hedging mode it answers a call's first attempt slowly and
- * its hedges at once.
+ * {@code succeed-every}-th with {@code fail-with} ({@code UNAVAILABLE}); in hedging mode it answers a call's first
+ * attempt slowly and its hedges at once.
  */
 class FailingEchoServer extends EchoGrpc.EchoImplBase implements SmartLifecycle {
 
@@ -55,7 +55,8 @@ class FailingEchoServer extends EchoGrpc.EchoImplBase implements SmartLifecycle 
 			}
 		}
 		else if (n % this.properties.succeedEvery() != 0) {
-			responses.onError(Status.UNAVAILABLE.withDescription("failing request " + n + " on purpose")
+			responses.onError(Status.fromCode(this.properties.failWith())
+				.withDescription("failing request " + n + " on purpose")
 				.asRuntimeException());
 			return;
 		}

@@ -14,9 +14,10 @@ import org.springframework.core.env.Environment;
 
 /**
  * The sample: an echo server in this JVM that fails on purpose, called through channels configured only in
- * {@code application.yml}. It prints each reply and the attempt metrics, then exits. Spring Boot Actuator provides
- * the {@link MeterRegistry} (Prometheus's), served at {@code /actuator/prometheus} when the web application type is
- * turned on ({@code --spring.main.web-application-type=servlet}).
+ * {@code application.yml}. It prints each reply with why its call stopped, and the attempt metrics, then exits.
+ * Spring Boot Actuator provides the {@link MeterRegistry} (Prometheus's), served at {@code /actuator/prometheus} when
+ * the web application type is turned on ({@code --spring.main.web-application-type=servlet}), and the
+ * {@code ObservationRegistry} that calls {@link RetryStopHandler}.
  */
 @SpringBootApplication
 @EnableConfigurationProperties(SampleProperties.class)
@@ -33,10 +34,15 @@ public class SampleApplication {
 	}
 
 	@Bean
+	RetryStopHandler retryStopHandler() {
+		return new RetryStopHandler();
+	}
+
+	@Bean
 	EchoCalls echoCalls(SampleProperties properties, @Qualifier("echo") ManagedChannel retrying,
 			@Qualifier("echo-hedging") ManagedChannel hedging, FailingEchoServer server, AttemptMetricsReport report,
-			Environment environment) {
-		return new EchoCalls(properties, retrying, hedging, server, report, sampleOutput(),
+			RetryStopHandler retryStops, Environment environment) {
+		return new EchoCalls(properties, retrying, hedging, server, report, retryStops, sampleOutput(),
 				() -> "http://localhost:" + environment.getProperty("local.server.port", "8080"));
 	}
 

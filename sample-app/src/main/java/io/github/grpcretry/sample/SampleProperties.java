@@ -2,6 +2,8 @@ package io.github.grpcretry.sample;
 
 import java.time.Duration;
 
+import io.grpc.Status;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -11,15 +13,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param port port of the echo server, which the clients' addresses use
  * @param mode {@code retry} for the seed articles' failing server, {@code hedging} for a slow first attempt
  * @param calls how many calls to make
- * @param succeedEvery retry mode: only every n-th request the server receives succeeds, the others fail with
- * {@code UNAVAILABLE}
+ * @param succeedEvery retry mode: only every n-th request the server receives succeeds, the others fail
+ * @param failWith retry mode: the status the failing requests get; one that the policy does not retry shows
+ * {@code retry_stop=status_not_retryable}
  * @param slowFirstAttempt hedging mode: how long the server takes to answer the first attempt of a call
  * @param pause live mode: how long to wait between calls, so that a change made meanwhile shows in the next ones
  */
 @ConfigurationProperties("sample")
 public record SampleProperties(@DefaultValue("50052") int port, @DefaultValue("retry") Mode mode,
 		@DefaultValue("10") int calls, @DefaultValue("4") int succeedEvery,
-		@DefaultValue("1s") Duration slowFirstAttempt, @DefaultValue("1s") Duration pause) {
+		@DefaultValue("UNAVAILABLE") Status.Code failWith, @DefaultValue("1s") Duration slowFirstAttempt,
+		@DefaultValue("1s") Duration pause) {
 
 	/** The two demos. */
 	public enum Mode {

@@ -97,7 +97,8 @@ class PrometheusOperationsTests {
 
 		int alwaysFailingPort = PrometheusServer.freePort();
 		FailingEchoServer alwaysFailing = new FailingEchoServer(new SampleProperties(alwaysFailingPort,
-				SampleProperties.Mode.RETRY, 0, Integer.MAX_VALUE, Duration.ZERO, Duration.ZERO));
+				SampleProperties.Mode.RETRY, 0, Integer.MAX_VALUE, io.grpc.Status.Code.UNAVAILABLE, Duration.ZERO,
+				Duration.ZERO));
 		alwaysFailing.start();
 		try (ConfigurableApplicationContext app = SpringApplication.run(SampleApplication.class,
 				applicationArguments(alwaysFailingPort))) {
