@@ -55,6 +55,10 @@ final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer {
 	 * @param bufferLimit the fewest request bytes that overflow a call's retry buffer
 	 */
 	record ClientCalls(Supplier<CallPolicies> policies, LongSupplier bufferLimit) {
+
+		/** A channel whose policies are unknown, with grpc-java's own per-call buffer of 1 MiB. */
+		static final ClientCalls UNKNOWN = new ClientCalls(CallPolicies::unknown, () -> 1L << 20);
+
 	}
 
 	@Override

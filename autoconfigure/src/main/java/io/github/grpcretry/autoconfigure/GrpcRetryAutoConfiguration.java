@@ -216,6 +216,10 @@ public final class GrpcRetryAutoConfiguration {
 			return new AttemptMetricsCustomizer(metrics ? meterRegistry::getIfUnique : () -> null,
 					observations ? observationRegistry::getIfUnique : () -> null, (client) -> {
 						GrpcChannelFactory factory = channels.getObject();
+						if (!factory.clientNames().contains(client)) {
+							// Called by hand for a name that is not a client: nothing known of its calls.
+							return AttemptMetricsCustomizer.ClientCalls.UNKNOWN;
+						}
 						ClientServiceConfig serviceConfig = factory.clientServiceConfig(client);
 						return new AttemptMetricsCustomizer.ClientCalls(serviceConfig::callPolicies,
 								() -> factory.retryBufferLimit(client));

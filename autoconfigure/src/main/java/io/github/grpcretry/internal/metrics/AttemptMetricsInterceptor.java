@@ -184,6 +184,14 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 	}
 
 	/**
+	 * The policies calls starting now take.
+	 * @return the policies
+	 */
+	public CallPolicies policies() {
+		return this.policies.get();
+	}
+
+	/**
 	 * Which method config governed this client's calls since it was made.
 	 * @return the governance
 	 */

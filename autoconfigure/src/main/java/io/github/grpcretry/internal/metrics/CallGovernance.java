@@ -182,6 +182,9 @@ public final class CallGovernance {
 		/** Counts a call that started under it, and warns of a name that its calls were likely meant to match. */
 		void callStarted() {
 			this.calls.increment();
+			if (this.suspects.isEmpty()) {
+				return;
+			}
 			for (Suspect suspect : this.suspects) {
 				String key = suspect.entry().key() + "#" + suspect.nameIndex();
 				if (!CallGovernance.this.didYouMean.containsKey(key) && governedCalls(suspect.entry().key()) == 0

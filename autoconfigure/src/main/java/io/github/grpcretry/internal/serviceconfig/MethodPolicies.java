@@ -170,7 +170,8 @@ public final class MethodPolicies {
 
 		/**
 		 * What the entry governs, the same in every config that names the same: {@code echo.Echo/UnaryEcho},
-		 * {@code echo.Echo} for a whole service, {@code *} for the default entry, names joined by a comma.
+		 * {@code echo.Echo} for a whole service, {@code *} for the default entry, names joined by a comma; empty
+		 * for an entry without names, which governs nothing.
 		 * @return the key
 		 */
 		public String key() {
@@ -178,7 +179,7 @@ public final class MethodPolicies {
 			for (Name name : this.names) {
 				keys.add(name.written());
 			}
-			return keys.isEmpty() ? "*" : String.join(",", keys);
+			return String.join(",", keys);
 		}
 
 	}
