@@ -60,7 +60,8 @@ class ChannelServiceConfigs {
 				Read read = this.read;
 				if (read == null || read.serviceConfig() != serviceConfig) {
 					// No cap: the starter raises Spring Boot's channels' caps to the largest max-attempts.
-					read = new Read(serviceConfig, CallPolicies.of(MethodPolicies.of(serviceConfig, Integer.MAX_VALUE)));
+					read = new Read(serviceConfig,
+							CallPolicies.of(MethodPolicies.of(serviceConfig, Integer.MAX_VALUE)));
 					this.read = read;
 				}
 				return read.policies();

@@ -76,8 +76,9 @@ class SpringGrpcChannelMetricsTests extends AbstractSpringGrpcChannelMetricsTest
 
 	private static void failOnce(ManagedChannel channel) {
 		try {
-			assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(
-					() -> EchoGrpc.newBlockingStub(channel).unaryEcho(EchoRequest.newBuilder().setMessage("x").build()));
+			EchoRequest request = EchoRequest.newBuilder().setMessage("x").build();
+			assertThatExceptionOfType(StatusRuntimeException.class)
+				.isThrownBy(() -> EchoGrpc.newBlockingStub(channel).unaryEcho(request));
 		}
 		finally {
 			channel.shutdownNow();
