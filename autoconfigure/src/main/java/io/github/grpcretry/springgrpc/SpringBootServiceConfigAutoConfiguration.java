@@ -43,6 +43,13 @@ public final class SpringBootServiceConfigAutoConfiguration {
 			return new ExactServiceConfigCustomizer(properties);
 		}
 
+		// Last, so that it notes the config as every other customizer leaves it.
+		@Bean
+		@Order(Ordered.LOWEST_PRECEDENCE)
+		RecordedServiceConfigCustomizer grpcRecordedServiceConfigCustomizer(GrpcClientProperties properties) {
+			return new RecordedServiceConfigCustomizer(properties);
+		}
+
 		@Bean
 		<T extends ManagedChannelBuilder<T>> AttemptCapsChannelBuilderCustomizer<T> grpcAttemptCapsCustomizer(
 				GrpcClientProperties properties) {

@@ -29,8 +29,10 @@ public final class SpringGrpcAttemptMetricsAutoConfiguration {
 	@Bean
 	@Order(Ordered.LOWEST_PRECEDENCE)
 	<T extends ManagedChannelBuilder<T>> SpringGrpcAttemptMetricsCustomizer<T> grpcRetrySpringGrpcAttemptMetricsCustomizer(
-			ObjectProvider<MeterRegistry> meterRegistry, Environment environment) {
-		return new SpringGrpcAttemptMetricsCustomizer<>(meterRegistry, SpringGrpcClientTags.of(environment));
+			ObjectProvider<MeterRegistry> meterRegistry, ObjectProvider<ChannelServiceConfigs> serviceConfigs,
+			Environment environment) {
+		return new SpringGrpcAttemptMetricsCustomizer<>(meterRegistry, SpringGrpcClientTags.of(environment),
+				serviceConfigs);
 	}
 
 }

@@ -22,15 +22,23 @@ import org.springframework.grpc.client.GrpcChannelBuilderCustomizer;
 final class SpringGrpcAttemptMetricsCustomizer<T extends ManagedChannelBuilder<T>>
 		implements GrpcChannelBuilderCustomizer<T> {
 
+	// grpc-java's own buffer for one call's request, which Spring gRPC's properties do not change.
+	private static final long GRPC_PER_RPC_BUFFER_LIMIT = 1L << 20;
+
 	private final ObjectProvider<MeterRegistry> meterRegistry;
 
 	private final SpringGrpcClientTags tags;
 
+	// The configs Spring Boot 4.1 hands its channels; none on Spring gRPC 0.9 and 1.0.
+	private final ObjectProvider<ChannelServiceConfigs> serviceConfigs;
+
 	private final Map<String, AttemptMetricsInterceptor> interceptors = new ConcurrentHashMap<>();
 
-	SpringGrpcAttemptMetricsCustomizer(ObjectProvider<MeterRegistry> meterRegistry, SpringGrpcClientTags tags) {
+	SpringGrpcAttemptMetricsCustomizer(ObjectProvider<MeterRegistry> meterRegistry, SpringGrpcClientTags tags,
+			ObjectProvider<ChannelServiceConfigs> serviceConfigs) {
 		this.meterRegistry = meterRegistry;
 		this.tags = tags;
+		this.serviceConfigs = serviceConfigs;
 	}
 
 	@Override
@@ -38,8 +46,18 @@ final class SpringGrpcAttemptMetricsCustomizer<T extends ManagedChannelBuilder<T
 		MeterRegistry registry = this.meterRegistry.getIfUnique();
 		if (registry != null) {
 			builder.intercept(this.interceptors.computeIfAbsent(this.tags.tag(target),
-					(client) -> new AttemptMetricsInterceptor(registry, client)));
+					(client) -> interceptor(registry, client, target)));
 		}
+	}
+
+	// The channels of one tag share its first target's config: a tag is one channel name, or one address.
+	private AttemptMetricsInterceptor interceptor(MeterRegistry registry, String client, String target) {
+		ChannelServiceConfigs serviceConfigs = this.serviceConfigs.getIfUnique();
+		if (serviceConfigs == null) {
+			return new AttemptMetricsInterceptor(registry, client);
+		}
+		return new AttemptMetricsInterceptor(registry, client, serviceConfigs.policies(target),
+				serviceConfigs.methodConfigProperty(target), () -> GRPC_PER_RPC_BUFFER_LIMIT);
 	}
 
 }

@@ -311,7 +311,8 @@ class RetryStopTests {
 	private static List<String> retryPolicy(int maxAttempts, String backoff, String codes) {
 		return List.of(ENTRY_0 + "name[0].service=echo.Echo", ENTRY_0 + "retry-policy.max-attempts=" + maxAttempts,
 				ENTRY_0 + "retry-policy.initial-backoff=" + backoff, ENTRY_0 + "retry-policy.max-backoff=" + backoff,
-				ENTRY_0 + "retry-policy.backoff-multiplier=1", ENTRY_0 + "retry-policy.retryable-status-codes=" + codes);
+				ENTRY_0 + "retry-policy.backoff-multiplier=1",
+				ENTRY_0 + "retry-policy.retryable-status-codes=" + codes);
 	}
 
 	/** The reason, as the meter's tag, the call spans' attribute and the endpoint count it. */

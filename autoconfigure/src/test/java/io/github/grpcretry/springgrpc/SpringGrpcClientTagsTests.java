@@ -59,7 +59,8 @@ class SpringGrpcClientTagsTests {
 		StaticListableBeanFactory beans = new StaticListableBeanFactory();
 		beans.addBean("meterRegistry", new SimpleMeterRegistry());
 		SpringGrpcAttemptMetricsCustomizer<InterceptorsSeen> customizer = new SpringGrpcAttemptMetricsCustomizer<>(
-				beans.getBeanProvider(MeterRegistry.class), new SpringGrpcClientTags(Set.of("echo")));
+				beans.getBeanProvider(MeterRegistry.class), new SpringGrpcClientTags(Set.of("echo")),
+				beans.getBeanProvider(ChannelServiceConfigs.class));
 		List<ClientInterceptor> interceptors = new ArrayList<>();
 		for (String target : List.of("echo", "echo", "localhost:9090", "localhost:9090", "echo")) {
 			customizer.customize(target, new InterceptorsSeen(interceptors));

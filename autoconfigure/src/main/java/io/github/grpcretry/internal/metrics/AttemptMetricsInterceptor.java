@@ -35,7 +35,8 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Meters ({@code client} and {@code method} tags on each): {@code grpc.client.attempts} (counter, with
- * {@code status} and {@code kind}), {@code grpc.client.calls} (timer, with {@code status} and {@code outcome}),
+ * {@code status} and {@code kind}), {@code grpc.client.calls} (timer, with {@code status}, {@code outcome} and
+ * {@code retry_stop}, why the call made no more attempts: {@link RetryStop}),
  * {@code grpc.client.call.retries}, {@code grpc.client.call.hedges}, {@code grpc.client.call.transparent_retries}
  * (distribution summaries, recorded for the calls that made any) and {@code grpc.client.call.retry_delay} (timer).
  * An attempt counts once it is sent, or once it ends if it failed before it could be sent; a call is recorded once
@@ -48,6 +49,10 @@ import org.jspecify.annotations.Nullable;
  * made to when it ends, with low-cardinality keys {@code grpc.attempt.kind} ({@code retry}, {@code hedge},
  * {@code transparent_retry}) and {@code grpc.status_code}, and high-cardinality key
  * {@code grpc.previous_rpc_attempts}. A call made in one attempt has no attempt observation.
+ *
+ * <p>Told the channel's service config, it also counts which method config governed each call, by grpc-java's rule
+ * (the method's entry, else its service's, else the default entry), and warns once of a name that matched no call
+ * while calls went to a close one ({@link CallGovernance}).
  *
  * <p>Metrics never break a call: when a meter, a {@code MeterFilter} or the registry throws, the call goes on as if
  * that meter did not exist, and the first such failure of each client is logged as a warning under this class's name.

@@ -30,6 +30,10 @@ import org.jspecify.annotations.Nullable;
  * clock read (as grpc-java's own tracer factories read their stopwatches under theirs): meters and observations are
  * the application's, and may block.
  *
+ * <p>Why the call made no more attempts ({@link RetryStop}) is decided once, at its close, off the attempts' path:
+ * each attempt only adds up its request's wire size and notes whether its status came in the server's trailers, and a
+ * failed attempt hands those to the {@link Detail} it locks anyway.
+ *
  * <p>When its call is observed ({@link CallObservationInterceptor}), each made attempt after the first is also
  * observed, from made to end, as a child of the call's observation ({@link AttemptObservations}); a call that makes
  * one attempt gets no attempt observation.

@@ -35,6 +35,9 @@ public final class CallGovernance {
 
 	private final Map<String, LongAdder> ungoverned = new ConcurrentHashMap<>();
 
+	// The calls of a config the starter does not know, which no entry of its own governs.
+	private final LongAdder unknown = new LongAdder();
+
 	// "<entry key>#<name index>" of each name found matching no call, with what the calls use.
 	private final Map<String, String> didYouMean = new ConcurrentHashMap<>();
 
@@ -63,10 +66,13 @@ public final class CallGovernance {
 			MethodPolicies.Match on = whileOn.governing(fullMethodName);
 			offHadPolicy = on != null && on.entry().policy() != null;
 		}
+		if (!policies.known()) {
+			// The target's resolver supplies the config: which of its routes governs a call is the resolver's.
+			return new Method(policies, null, false, false, this.unknown, fullMethodName, List.of());
+		}
 		LongAdder calls = (match != null) ? this.governed.computeIfAbsent(match.entry().key(), (key) -> new LongAdder())
 				: this.ungoverned.computeIfAbsent(countedAs, (key) -> new LongAdder());
-		boolean byDefault = match == null || match.entry().names().isEmpty()
-				|| "*".equals(match.entry().names().get(match.nameIndex()).written());
+		boolean byDefault = match == null || "*".equals(match.entry().names().get(match.nameIndex()).written());
 		List<Suspect> suspects = byDefault ? suspects(policies.inEffect(), fullMethodName) : List.of();
 		return new Method(policies, policy, offHadPolicy, policies.inEffect().throttled(), calls, fullMethodName,
 				suspects);

@@ -46,6 +46,11 @@ import org.jspecify.annotations.Nullable;
  * that meters made from the observations, as Spring Boot makes them, cannot grow per method. Its span keeps the
  * full method name as its name and the real names as high-cardinality keys.
  *
+ * <p>With the {@code AttemptMetricsInterceptor}, each call's observation also gets the high-cardinality key
+ * {@code grpc.retry_stop}, a span attribute: why the call made no more attempts ({@link RetryStop}). It is no
+ * low-cardinality key, so that the meters Spring Boot makes from the observations keep one set of tags whatever
+ * channel made them.
+ *
  * <p>A call on a channel whose authority names no host, such as a {@code unix:} socket's path, has the peer name
  * {@code UNKNOWN}, as Micrometer 1.16 and later give it, where Micrometer 1.15 would fail the call.
  */

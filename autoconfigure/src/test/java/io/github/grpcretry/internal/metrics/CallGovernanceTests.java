@@ -117,8 +117,9 @@ class CallGovernanceTests {
 
 	@Test
 	void aMethodNameWithACaseSlipIsFoundAndTheDefaultEntryDoesNotHideIt() {
-		start(Map.of("methodConfig", List.of(entry(List.of(Map.of("service", "echo.Echo", "method", "unaryEcho")), 4),
-				entry(List.of(), 2))));
+		start(Map.of("methodConfig",
+				List.of(entry(List.of(Map.of("service", "echo.Echo", "method", "unaryEcho")), 4),
+						entry(List.of(), 2))));
 		call("UnaryEcho");
 		// The default entry governed it: 2 attempts, not the 4 meant.
 		assertThat(this.server.requestCount()).isEqualTo(2);
@@ -131,7 +132,8 @@ class CallGovernanceTests {
 
 	@Test
 	void aNameThatOtherCallsMatchIsNotSuspected() {
-		start(Map.of("methodConfig", List.of(entry(List.of(Map.of("service", "echo.Echo", "method", "UnaryEcho")), 2))));
+		start(Map.of("methodConfig",
+				List.of(entry(List.of(Map.of("service", "echo.Echo", "method", "UnaryEcho")), 2))));
 		call("UnaryEcho");
 		call("OtherEcho");
 		assertThat(this.logged).isEmpty();
