@@ -222,6 +222,18 @@ class RetryStopTests {
 	}
 
 	@Test
+	void aCallOnAChannelShutDownMakesNoAttemptAndEndsOnTheClientsSide() {
+		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.OK)) {
+			run(server, retryPolicy(4, "1ms", "UNAVAILABLE"), (context) -> {
+				channel(context).shutdownNow();
+				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
+				assertStops(context, "deadline_or_cancel", 1);
+				assertThat(server.requests()).hasValue(0);
+			});
+		}
+	}
+
+	@Test
 	void aDrainedThrottleStopsRetries() {
 		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
 			List<String> properties = new ArrayList<>(retryPolicy(5, "1ms", "UNAVAILABLE"));

@@ -29,7 +29,10 @@ public enum RetryStop {
 	/** The request outgrew the retry buffer ({@code per-rpc-buffer-limit}, {@code retry-buffer-size}). */
 	RETRY_BUFFER("retry_buffer"),
 
-	/** The call's deadline ran out, or the call was cancelled, on the client's side. */
+	/**
+	 * The call ended on the client's side: its deadline ran out or it was cancelled, during an attempt or a backoff,
+	 * or before any attempt (a channel shut down).
+	 */
 	DEADLINE_OR_CANCEL("deadline_or_cancel"),
 
 	/** The server's {@code grpc-retry-pushback-ms} said not to retry (a negative or unreadable value). */
@@ -79,8 +82,10 @@ public enum RetryStop {
 		if (call.bufferExceeded()) {
 			return RETRY_BUFFER;
 		}
-		if (ENDED_BY_CLIENT.contains(call.code())
-				&& !(call.lastAttemptFromServer() && call.lastAttemptCode() == call.code())) {
+		// Ended on the client's side: by its deadline or a cancellation while an attempt was in flight or waited, or
+		// before any attempt (a deadline already past, a channel shut down): grpc-java never judged it by its policy.
+		if (call.attemptsMade() == 0 || (ENDED_BY_CLIENT.contains(call.code())
+				&& !(call.lastAttemptFromServer() && call.lastAttemptCode() == call.code()))) {
 			return DEADLINE_OR_CANCEL;
 		}
 		Integer pushback = call.pushbackMillis();
@@ -92,7 +97,8 @@ public enum RetryStop {
 			// The target's resolver supplies the policy, which the starter cannot see.
 			return (call.attemptsMade() > 1) ? MAX_ATTEMPTS : NO_POLICY;
 		}
-		if (pushback == null && !policy.codes().contains(call.code())) {
+		// A pushback of 0 or more retries any status under a retry policy; hedging stops at a fatal status whatever.
+		if ((pushback == null || policy.hedging()) && !policy.codes().contains(call.code())) {
 			return STATUS_NOT_RETRYABLE;
 		}
 		if (call.attemptsMade() >= policy.maxAttempts()) {
