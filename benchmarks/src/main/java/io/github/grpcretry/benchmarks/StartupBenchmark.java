@@ -33,6 +33,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * a run with warmer code. Each trial therefore first starts {@code warmupContexts} contexts of 100 clients, the same
  * for every client count. {@code -p warmupContexts=0 -wi 0 -i 1 -f 20} measures instead what an application sees:
  * the first start in a fresh JVM.
+ *
+ * <p>{@code startAndCloseUnchecked} starts the same clients with {@code check-method-names: false}: the difference is
+ * the cost of checking the method-config names against the generated gRPC services on the class path, whose scan
+ * runs once per class loader, so that only a cold start pays it.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -50,14 +54,17 @@ public class StartupBenchmark {
 
 	private Map<String, Object> properties;
 
+	private Map<String, Object> unchecked;
+
 	@Setup(Level.Trial)
 	public void configure() {
 		String address = "127.0.0.1:" + closedPort();
-		Map<String, Object> warmup = clients(100, address);
+		Map<String, Object> warmup = clients(100, address, true);
 		for (int i = 0; i < this.warmupContexts; i++) {
 			StarterChannels.start(warmup, new SimpleMeterRegistry(), false).close();
 		}
-		this.properties = clients(this.clients, address);
+		this.properties = clients(this.clients, address, true);
+		this.unchecked = clients(this.clients, address, false);
 	}
 
 	// After the runs, so that with warmupContexts=0 the first measured start is the JVM's first.
@@ -76,10 +83,18 @@ public class StartupBenchmark {
 		StarterChannels.start(this.properties, new SimpleMeterRegistry(), false).close();
 	}
 
-	private static Map<String, Object> clients(int count, String address) {
+	@Benchmark
+	public void startAndCloseUnchecked() {
+		StarterChannels.start(this.unchecked, new SimpleMeterRegistry(), false).close();
+	}
+
+	private static Map<String, Object> clients(int count, String address, boolean checkMethodNames) {
 		Map<String, Object> properties = new LinkedHashMap<>();
 		for (int i = 0; i < count; i++) {
 			properties.putAll(StarterChannels.clientWithRetryPolicy("client" + i, address));
+			if (!checkMethodNames) {
+				properties.put("grpc.clients.client" + i + ".check-method-names", "false");
+			}
 		}
 		return properties;
 	}
