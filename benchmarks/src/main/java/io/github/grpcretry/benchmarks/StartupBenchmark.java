@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -34,9 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * for every client count. {@code -p warmupContexts=0 -wi 0 -i 1 -f 20} measures instead what an application sees:
  * the first start in a fresh JVM.
  *
- * <p>{@code startAndCloseUnchecked} starts the same clients with {@code check-method-names: false}: the difference is
- * the cost of checking the method-config names against the generated gRPC services on the class path, whose scan
- * runs once per class loader, so that only a cold start pays it.
+ * <p>{@code startAndCloseChecked} and {@code startAndCloseUnchecked} start the same clients with
+ * {@code check-method-names} set to {@code true} and to {@code false}, one property more than {@code startAndClose}
+ * for both: their difference is the cost of checking the method-config names against the generated gRPC services on
+ * the class path, whose scan runs once per class loader, so that only a cold start pays it.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -54,16 +56,19 @@ public class StartupBenchmark {
 
 	private Map<String, Object> properties;
 
+	private Map<String, Object> checked;
+
 	private Map<String, Object> unchecked;
 
 	@Setup(Level.Trial)
 	public void configure() {
 		String address = "127.0.0.1:" + closedPort();
-		Map<String, Object> warmup = clients(100, address, true);
+		Map<String, Object> warmup = clients(100, address, null);
 		for (int i = 0; i < this.warmupContexts; i++) {
 			StarterChannels.start(warmup, new SimpleMeterRegistry(), false).close();
 		}
-		this.properties = clients(this.clients, address, true);
+		this.properties = clients(this.clients, address, null);
+		this.checked = clients(this.clients, address, true);
 		this.unchecked = clients(this.clients, address, false);
 	}
 
@@ -84,16 +89,22 @@ public class StartupBenchmark {
 	}
 
 	@Benchmark
+	public void startAndCloseChecked() {
+		StarterChannels.start(this.checked, new SimpleMeterRegistry(), false).close();
+	}
+
+	@Benchmark
 	public void startAndCloseUnchecked() {
 		StarterChannels.start(this.unchecked, new SimpleMeterRegistry(), false).close();
 	}
 
-	private static Map<String, Object> clients(int count, String address, boolean checkMethodNames) {
+	// checkMethodNames null leaves the property out, as most applications do.
+	private static Map<String, Object> clients(int count, String address, @Nullable Boolean checkMethodNames) {
 		Map<String, Object> properties = new LinkedHashMap<>();
 		for (int i = 0; i < count; i++) {
 			properties.putAll(StarterChannels.clientWithRetryPolicy("client" + i, address));
-			if (!checkMethodNames) {
-				properties.put("grpc.clients.client" + i + ".check-method-names", "false");
+			if (checkMethodNames != null) {
+				properties.put("grpc.clients.client" + i + ".check-method-names", checkMethodNames.toString());
 			}
 		}
 		return properties;

@@ -101,7 +101,7 @@ final class GeneratedServices {
 		List<GeneratedClass> classes = new ArrayList<>();
 		try {
 			// The roots classpath*:**/*Grpc.class would search, each listed once: Spring's pattern matching of every
-			// entry took 2.5 to 3.5 times as long on a cold start (benchmarks/RESULTS.md).
+			// entry took 2.2 to 3.2 times as long on a cold start (benchmarks/RESULTS.md).
 			for (Resource root : new PathMatchingResourcePatternResolver(classLoader)
 				.getResources(ResourcePatternResolver.CLASSPATH_ALL_URL_PREFIX)) {
 				URL url = root.getURL();
