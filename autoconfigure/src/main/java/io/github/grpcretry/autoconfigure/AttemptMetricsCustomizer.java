@@ -2,11 +2,16 @@ package io.github.grpcretry.autoconfigure;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.internal.metrics.AttemptMetricsInterceptor;
+import io.github.grpcretry.internal.metrics.CallGovernance;
 import io.github.grpcretry.internal.metrics.ClientTotals;
+import io.github.grpcretry.internal.serviceconfig.CallPolicies;
+import io.github.grpcretry.properties.GrpcClientsProperties;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -24,6 +29,9 @@ final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer {
 
 	private final Supplier<@Nullable ObservationRegistry> observationRegistry;
 
+	// What the calls of each client are judged by: the policies of its config in effect, and its retry buffer.
+	private final Function<String, ClientCalls> clients;
+
 	// One per configured client: bounded by the configuration.
 	private final Map<String, AttemptMetricsInterceptor> interceptors = new ConcurrentHashMap<>();
 
@@ -31,11 +39,26 @@ final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer {
 	 * Creates the customizer.
 	 * @param meterRegistry the registry to count in, or {@code null} for none (metrics turned off)
 	 * @param observationRegistry the registry to observe attempts in, or {@code null} for none
+	 * @param clients what the calls of each client are judged by
 	 */
 	AttemptMetricsCustomizer(Supplier<@Nullable MeterRegistry> meterRegistry,
-			Supplier<@Nullable ObservationRegistry> observationRegistry) {
+			Supplier<@Nullable ObservationRegistry> observationRegistry, Function<String, ClientCalls> clients) {
 		this.meterRegistry = meterRegistry;
 		this.observationRegistry = observationRegistry;
+		this.clients = clients;
+	}
+
+	/**
+	 * What the calls of one client are judged by.
+	 *
+	 * @param policies the policies of the config grpc-java holds, read at each call's start
+	 * @param bufferLimit the fewest request bytes that overflow a call's retry buffer
+	 */
+	record ClientCalls(Supplier<CallPolicies> policies, LongSupplier bufferLimit) {
+
+		/** A channel whose policies are unknown, with grpc-java's own per-call buffer of 1 MiB. */
+		static final ClientCalls UNKNOWN = new ClientCalls(CallPolicies::unknown, () -> 1L << 20);
+
 	}
 
 	@Override
@@ -64,7 +87,9 @@ final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer {
 			// Attempts are observed by the tracer that counts them; with no registry their meters go nowhere.
 			registry = new CompositeMeterRegistry();
 		}
-		return new AttemptMetricsInterceptor(registry, clientName);
+		ClientCalls calls = this.clients.apply(clientName);
+		return new AttemptMetricsInterceptor(registry, clientName, calls.policies(),
+				GrpcClientsProperties.CLIENTS + "." + clientName + ".method-config", calls.bufferLimit());
 	}
 
 	/**
@@ -75,6 +100,16 @@ final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer {
 	@Nullable ClientTotals totals(String clientName) {
 		AttemptMetricsInterceptor interceptor = this.interceptors.get(clientName);
 		return (interceptor != null) ? interceptor.totals() : null;
+	}
+
+	/**
+	 * Which method config governed a client's calls since start.
+	 * @param clientName the client's name
+	 * @return its governance, or {@code null} while no channel of the client was instrumented
+	 */
+	@Nullable CallGovernance governance(String clientName) {
+		AttemptMetricsInterceptor interceptor = this.interceptors.get(clientName);
+		return (interceptor != null) ? interceptor.governance() : null;
 	}
 
 }

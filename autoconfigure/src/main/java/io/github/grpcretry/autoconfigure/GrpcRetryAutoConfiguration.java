@@ -216,11 +216,22 @@ public final class GrpcRetryAutoConfiguration {
 		@Bean(ATTEMPT_METRICS_CUSTOMIZER_BEAN_NAME)
 		@Order(Ordered.LOWEST_PRECEDENCE)
 		AttemptMetricsCustomizer grpcAttemptMetricsCustomizer(ObjectProvider<MeterRegistry> meterRegistry,
-				ObjectProvider<ObservationRegistry> observationRegistry, Environment environment) {
+				ObjectProvider<ObservationRegistry> observationRegistry, ObjectProvider<GrpcChannelFactory> channels,
+				Environment environment) {
 			boolean metrics = environment.getProperty(METRICS_ENABLED, Boolean.class, true);
 			boolean observations = environment.getProperty(OBSERVATION_ENABLED, Boolean.class, true);
+			// Read as a channel is built, when the factory that builds it exists.
 			return new AttemptMetricsCustomizer(metrics ? meterRegistry::getIfUnique : () -> null,
-					observations ? observationRegistry::getIfUnique : () -> null);
+					observations ? observationRegistry::getIfUnique : () -> null, (client) -> {
+						GrpcChannelFactory factory = channels.getObject();
+						if (!factory.clientNames().contains(client)) {
+							// Called by hand for a name that is not a client: nothing known of its calls.
+							return AttemptMetricsCustomizer.ClientCalls.UNKNOWN;
+						}
+						ClientServiceConfig serviceConfig = factory.clientServiceConfig(client);
+						return new AttemptMetricsCustomizer.ClientCalls(serviceConfig::callPolicies,
+								() -> factory.retryBufferLimit(client));
+					});
 		}
 
 		@Bean
@@ -267,7 +278,9 @@ public final class GrpcRetryAutoConfiguration {
 			boolean metrics = environment.getProperty(METRICS_ENABLED, Boolean.class, true);
 			// The interceptors' own totals: a step registry's meters hold one step, a composite's its first child's.
 			return new GrpcClientsView(channels, refresher, (client) -> (metrics && meterRegistry.getIfUnique() != null)
-					? ClientTotals.figures(attemptMetrics.totals(client)) : null);
+					? ClientTotals.figures(attemptMetrics.totals(client), attemptMetrics.governance(client),
+							channels.clientServiceConfig(client).callPolicies())
+					: null);
 		}
 
 	}

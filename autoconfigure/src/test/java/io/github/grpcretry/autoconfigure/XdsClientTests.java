@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
+import io.github.grpcretry.actuate.ClientFigures;
 import io.github.grpcretry.internal.actuate.GrpcClientsEndpoint;
 import io.github.grpcretry.internal.actuate.GrpcClientsEndpointWebExtension;
 import io.github.grpcretry.internal.actuate.GrpcClientsView;
@@ -20,6 +21,8 @@ import io.github.grpcretry.test.XdsControlPlane.RouteRetries;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -31,6 +34,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ContextConsumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * A starter client whose address is {@code xds:///<name>}, against a real xDS control plane on loopback: with default
@@ -86,6 +90,33 @@ class XdsClientTests {
 				assertThat(meters.calls("outcome", "success_with_retry")).isEqualTo(10);
 				assertThat(meters.calls()).isEqualTo(10);
 				PerCallSummaries.assertMatchAttempts(context.getBean(MeterRegistry.class));
+			});
+		}
+	}
+
+	@Test
+	void callsOfARouteRetryPolicyStopAtMaxAttemptsThoughTheStarterCannotSeeThePolicy() {
+		try (EchoTestServer server = EchoTestServer.onLoopback(EchoTestServer.always(Answer.fail(
+				Status.Code.UNAVAILABLE)))) {
+			String target = XdsControlPlane.shared()
+				.serve(XdsControlPlane.uniqueName("starter-stops"), server.port(), new RouteRetries(3,
+						Duration.ofMillis(10)));
+			runClient(target, (context) -> {
+				for (int i = 0; i < 2; i++) {
+					String message = "failing " + i;
+					assertThatExceptionOfType(StatusRuntimeException.class)
+						.isThrownBy(() -> echo(context).unaryEcho(request(message)));
+				}
+				// 3 retries each, as the route says.
+				assertThat(server.requestCount()).isEqualTo(8);
+				assertThat(meters(context).calls("retry_stop", "max_attempts")).isEqualTo(2);
+				ClientFigures figures = WritableEndpoint.of(context.getBean(GrpcClientsView.class))
+					.client("echo")
+					.figures();
+				assertThat(figures.callsByRetryStop()).containsEntry("max_attempts", 2L);
+				// The control plane's routes govern the calls, not a method config of the starter's.
+				assertThat(figures.methodConfig()).isEmpty();
+				assertThat(figures.ungovernedCalls()).isEmpty();
 			});
 		}
 	}

@@ -13,6 +13,8 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
 import io.github.grpcretry.channel.ServiceConfigChangeListener.Result;
 import io.github.grpcretry.channel.ServiceConfigChangeListener.Source;
+import io.github.grpcretry.internal.serviceconfig.CallPolicies;
+import io.github.grpcretry.internal.serviceconfig.MethodPolicies;
 import io.github.grpcretry.internal.serviceconfig.ServiceConfigDigest;
 import io.github.grpcretry.properties.ClientProperties;
 import io.github.grpcretry.properties.Retries;
@@ -69,6 +71,9 @@ public final class ClientServiceConfig {
 
 	// The digest of the config grpc-java last took, taken once per config: the state is read at every scrape.
 	private volatile @Nullable Digested digested;
+
+	// The policies of the config grpc-java last took, made once per config: every call's start reads them.
+	private volatile @Nullable TakenPolicies takenPolicies;
 
 	/**
 	 * Creates the client's state as the application starts, and the live config its channel is built with: the
@@ -166,6 +171,36 @@ public final class ClientServiceConfig {
 		return serviceConfig.get(METHOD_CONFIG) instanceof List<?> methodConfigs && methodConfigs.stream()
 			.anyMatch((entry) -> entry instanceof Map<?, ?> methodConfig
 					&& (methodConfig.containsKey(RETRY_POLICY) || methodConfig.containsKey(HEDGING_POLICY)));
+	}
+
+	/**
+	 * The retry and hedging policies of the config grpc-java holds, which calls starting now take: unknown while the
+	 * target's own resolver supplies the config. A call that starts while grpc-java takes a new config may read the
+	 * policies of either.
+	 * @return the policies
+	 */
+	public CallPolicies callPolicies() {
+		if (this.resolverSupplies || this.live.resolverSupplied()) {
+			return CallPolicies.unknown();
+		}
+		LiveServiceConfig.Version taken = this.live.takenVersion();
+		// While retries are off, what they would be on: the configured config, which a refresh may change while the
+		// config grpc-java holds stays the same.
+		Map<String, ?> whileOn = taken.forced() ? this.snapshot.configured() : null;
+		TakenPolicies cached = this.takenPolicies;
+		if (cached != null && cached.version() == taken && cached.whileOn() == whileOn) {
+			return cached.policies();
+		}
+		// No cap: a channel of the starter is built with caps no configured maxAttempts exceeds, and a refresh that
+		// needs more is refused.
+		CallPolicies policies = new CallPolicies(MethodPolicies.of(taken.serviceConfig(), Integer.MAX_VALUE),
+				(whileOn != null) ? MethodPolicies.of(whileOn, Integer.MAX_VALUE) : null, true);
+		this.takenPolicies = new TakenPolicies(taken, whileOn, policies);
+		return policies;
+	}
+
+	private record TakenPolicies(LiveServiceConfig.Version version, @Nullable Map<String, ?> whileOn,
+			CallPolicies policies) {
 	}
 
 	/**

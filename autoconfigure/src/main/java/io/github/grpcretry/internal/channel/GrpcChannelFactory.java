@@ -40,6 +40,11 @@ import org.springframework.boot.ssl.SslBundle;
  */
 public class GrpcChannelFactory implements AutoCloseable {
 
+	// grpc-java's own retry buffers.
+	private static final long GRPC_PER_RPC_BUFFER = 1L << 20;
+
+	private static final long GRPC_RETRY_BUFFER = 16L << 20;
+
 	private static final Log logger = LogFactory.getLog(GrpcChannelFactory.class);
 
 	private final GrpcClientsProperties properties;
@@ -172,7 +177,8 @@ public class GrpcChannelFactory implements AutoCloseable {
 		ManagedChannel channel = builder.build();
 		serviceConfig.wakeWith(() -> channel.getState(true));
 		return new BuiltChannel(clientName, channel, client.shutdownGracePeriod(),
-				Math.min(retryAttemptsCap, hedgedAttemptsCap));
+				Math.min(retryAttemptsCap, hedgedAttemptsCap),
+				retryBufferLimit(client, guarded.perRpcBufferLimit(), guarded.retryBufferSize()));
 	}
 
 	/**
@@ -438,7 +444,28 @@ public class GrpcChannelFactory implements AutoCloseable {
 		}
 	}
 
-	private record BuiltChannel(String clientName, ManagedChannel channel, Duration gracePeriod, int attemptCap) {
+	/**
+	 * The fewest request bytes that overflow a call's retry buffer in a client's running channel, where grpc-java
+	 * commits the call to its attempt: the smaller of its per-call limit and its whole buffer, as configured, as a
+	 * customizer set them, or grpc-java's own (1 MiB and 16 MiB).
+	 * @param clientName the client's key under {@code grpc.clients}
+	 * @return the limit
+	 */
+	public long retryBufferLimit(String clientName) {
+		BuiltChannel built = this.channels.get(clientName);
+		return (built != null) ? built.retryBufferLimit() : retryBufferLimit(client(clientName), 0, 0);
+	}
+
+	private static long retryBufferLimit(ClientProperties client, long customizedPerRpc, long customizedChannel) {
+		long perRpc = (customizedPerRpc > 0) ? customizedPerRpc
+				: (client.perRpcBufferLimit() != null) ? client.perRpcBufferLimit().toBytes() : GRPC_PER_RPC_BUFFER;
+		long channel = (customizedChannel > 0) ? customizedChannel
+				: (client.retryBufferSize() != null) ? client.retryBufferSize().toBytes() : GRPC_RETRY_BUFFER;
+		return Math.min(perRpc, channel);
+	}
+
+	private record BuiltChannel(String clientName, ManagedChannel channel, Duration gracePeriod, int attemptCap,
+			long retryBufferLimit) {
 	}
 
 }

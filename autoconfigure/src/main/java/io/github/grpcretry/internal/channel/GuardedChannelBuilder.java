@@ -48,6 +48,11 @@ public final class GuardedChannelBuilder extends ForwardingChannelBuilder2<Guard
 
 	private int hedgedAttemptsCap;
 
+	// The retry buffers a customizer set, 0 when none did.
+	private long retryBufferSize;
+
+	private long perRpcBufferLimit;
+
 	GuardedChannelBuilder(ManagedChannelBuilder<?> transport, String clientName, boolean serviceConfigLookup,
 			int largestMaxAttempts, Function<Object, String> customizerNames) {
 		this.transport = transport;
@@ -123,6 +128,26 @@ public final class GuardedChannelBuilder extends ForwardingChannelBuilder2<Guard
 	public GuardedChannelBuilder maxHedgedAttempts(int maxHedgedAttempts) {
 		this.hedgedAttemptsCap = Math.max(this.hedgedAttemptsCap, checkCap("maxHedgedAttempts", maxHedgedAttempts));
 		return super.maxHedgedAttempts(maxHedgedAttempts);
+	}
+
+	@Override
+	public GuardedChannelBuilder retryBufferSize(long bytes) {
+		this.retryBufferSize = bytes;
+		return super.retryBufferSize(bytes);
+	}
+
+	@Override
+	public GuardedChannelBuilder perRpcBufferLimit(long bytes) {
+		this.perRpcBufferLimit = bytes;
+		return super.perRpcBufferLimit(bytes);
+	}
+
+	long retryBufferSize() {
+		return this.retryBufferSize;
+	}
+
+	long perRpcBufferLimit() {
+		return this.perRpcBufferLimit;
 	}
 
 	@Override

@@ -210,6 +210,14 @@ public final class LiveServiceConfig {
 	}
 
 	/**
+	 * The version grpc-java last accepted a result with.
+	 * @return the version
+	 */
+	Version takenVersion() {
+		return this.taken;
+	}
+
+	/**
 	 * Notes that grpc-java accepted a result carrying a version; called in the channel's synchronization context.
 	 * @param version the version handed over
 	 * @param fromResolver whether the result carried the target resolver's own config, which won over it

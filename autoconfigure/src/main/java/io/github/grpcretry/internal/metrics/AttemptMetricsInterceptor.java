@@ -2,7 +2,11 @@ package io.github.grpcretry.internal.metrics;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
+import io.github.grpcretry.internal.serviceconfig.CallPolicies;
+import io.github.grpcretry.internal.serviceconfig.MethodPolicies;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -53,6 +57,11 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 
 	private static final String OTHER_METHODS = "other";
 
+	// grpc-java's own retry buffers: 1 MiB per call, 16 MiB for the channel.
+	private static final long GRPC_PER_RPC_BUFFER_LIMIT = 1L << 20;
+
+	private static final int GRPC_MAX_ATTEMPTS = 5;
+
 	private final MeterRegistry registry;
 
 	private final String client;
@@ -61,20 +70,59 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 
 	private final ClientTotals totals = new ClientTotals();
 
+	private final Supplier<CallPolicies> policies;
+
+	private final CallGovernance governance;
+
 	private final Map<String, MethodMeters> methods = new ConcurrentHashMap<>();
 
 	// Created on first use, not to show an "other" method that no call had.
 	private volatile @Nullable MethodMeters otherMethods;
 
 	/**
-	 * Creates an interceptor for one client.
+	 * Creates an interceptor for one client whose service config it is not told: it cannot tell which policy governs
+	 * a call, and judges why a call stopped only from what the call saw ({@code docs/why-not-retried.md}).
 	 * @param registry where the meters are registered
 	 * @param client the value of the {@code client} tag
 	 */
 	public AttemptMetricsInterceptor(MeterRegistry registry, String client) {
+		this(registry, client, CallPolicies::unknown, "methodConfig", () -> GRPC_PER_RPC_BUFFER_LIMIT);
+	}
+
+	/**
+	 * Creates an interceptor for one client whose channel is built with a service config
+	 * ({@code defaultServiceConfig}), grpc-java's caps of 5 attempts and its retry buffers, and no config from its
+	 * name resolver: it tells which method config governs each call, and why each call stopped.
+	 * @param registry where the meters are registered
+	 * @param client the value of the {@code client} tag
+	 * @param serviceConfig the channel's service config, as {@code defaultServiceConfig} takes it
+	 */
+	public AttemptMetricsInterceptor(MeterRegistry registry, String client, Map<String, ?> serviceConfig) {
+		this(registry, client, constant(CallPolicies.of(MethodPolicies.of(serviceConfig, GRPC_MAX_ATTEMPTS))),
+				"methodConfig", () -> GRPC_PER_RPC_BUFFER_LIMIT);
+	}
+
+	/**
+	 * Creates an interceptor for one client whose service config may change while its channel runs.
+	 * @param registry where the meters are registered
+	 * @param client the value of the {@code client} tag
+	 * @param policies the policies of the config grpc-java holds, read at each call's start
+	 * @param methodConfigProperty where the method configs are written, such as
+	 * {@code grpc.clients.echo.method-config}, for the warning of a name that matches no call
+	 * @param bufferLimit the fewest request bytes that overflow a call's retry buffer: the smaller of the channel's
+	 * per-call limit and its whole buffer, read when an attempt fails
+	 */
+	public AttemptMetricsInterceptor(MeterRegistry registry, String client, Supplier<CallPolicies> policies,
+			String methodConfigProperty, LongSupplier bufferLimit) {
 		this.registry = registry;
 		this.client = client;
 		this.failures = new MeterFailureLog(client);
+		this.policies = policies;
+		this.governance = new CallGovernance(client, methodConfigProperty, bufferLimit);
+	}
+
+	private static Supplier<CallPolicies> constant(CallPolicies policies) {
+		return () -> policies;
 	}
 
 	@Override
@@ -85,7 +133,10 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 			// Its meters could not be registered: the call goes on, uncounted.
 			return next.newCall(method, callOptions);
 		}
-		CallAttempts attempts = new CallAttempts(meters);
+		CallAttempts attempts = callAttempts(meters, method);
+		if (attempts == null) {
+			return next.newCall(method, callOptions);
+		}
 		return new SimpleForwardingClientCall<>(next.newCall(method, callOptions.withStreamTracerFactory(attempts))) {
 
 			@Override
@@ -97,9 +148,15 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 				super.start(new SimpleForwardingClientCallListener<>(responseListener) {
 
 					@Override
+					public void onHeaders(Metadata headers) {
+						attempts.headersReceived();
+						super.onHeaders(headers);
+					}
+
+					@Override
 					public void onClose(Status status, Metadata trailers) {
 						try {
-							attempts.callClosed(status);
+							attempts.callClosed(status, trailers);
 						}
 						finally {
 							super.onClose(status, trailers);
@@ -110,6 +167,36 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 			}
 
 		};
+	}
+
+	// Null when the call's governance could not be read: the call goes on, uncounted.
+	private @Nullable CallAttempts callAttempts(MethodMeters meters, MethodDescriptor<?, ?> method) {
+		try {
+			CallGovernance.Method governance = meters.governance(this.policies.get(), method.getFullMethodName(),
+					this.governance);
+			governance.callStarted();
+			return new CallAttempts(meters, governance);
+		}
+		catch (RuntimeException ex) {
+			this.failures.failed(ex);
+			return null;
+		}
+	}
+
+	/**
+	 * The policies calls starting now take.
+	 * @return the policies
+	 */
+	public CallPolicies policies() {
+		return this.policies.get();
+	}
+
+	/**
+	 * Which method config governed this client's calls since it was made.
+	 * @return the governance
+	 */
+	public CallGovernance governance() {
+		return this.governance;
 	}
 
 	/**

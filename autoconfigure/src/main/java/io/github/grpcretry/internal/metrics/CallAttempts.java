@@ -52,11 +52,20 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 
 	private static final VarHandle DETAIL;
 
+	private static final VarHandle WIRE_BYTES;
+
+	private static final VarHandle FROM_SERVER;
+
+	private static final Metadata.Key<String> PUSHBACK = Metadata.Key.of("grpc-retry-pushback-ms",
+			Metadata.ASCII_STRING_MARSHALLER);
+
 	static {
 		try {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
 			STATE = lookup.findVarHandle(CallAttempts.class, "state", int.class);
 			DETAIL = lookup.findVarHandle(CallAttempts.class, "detail", Detail.class);
+			WIRE_BYTES = lookup.findVarHandle(AttemptTracer.class, "wireBytes", long.class);
+			FROM_SERVER = lookup.findVarHandle(AttemptTracer.class, "fromServer", boolean.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -64,6 +73,8 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 	}
 
 	private final MethodMeters meters;
+
+	private final CallGovernance.Method governance;
 
 	private final long startNanos;
 
@@ -76,6 +87,12 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 
 	private long durationNanos;
 
+	// Written on the call's listener events, which come one after another: whether a response's headers arrived,
+	// and why the call made no more attempts, decided once, at its close, before CALL_CLOSED publishes it.
+	private boolean headersReceived;
+
+	private @Nullable RetryStop retryStop;
+
 	// Null until the call first needs it; set once, by compare-and-set, before DETAILED is.
 	private volatile @Nullable Detail detail;
 
@@ -83,8 +100,9 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 	// creates every attempt's tracer after that, on the start's thread or after handing work to another thread.
 	private @Nullable AttemptObservations observations;
 
-	CallAttempts(MethodMeters meters) {
+	CallAttempts(MethodMeters meters, CallGovernance.Method governance) {
 		this.meters = meters;
+		this.governance = governance;
 		this.startNanos = meters.clock.monotonicTime();
 	}
 
@@ -115,16 +133,78 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 	}
 
 	/**
+	 * Hears that a response's headers reached the call: grpc-java commits it to the attempt that sent them.
+	 */
+	void headersReceived() {
+		this.headersReceived = true;
+	}
+
+	/**
+	 * Why the call made no more attempts, decided at its first close, by the first of its interceptors to hear it.
+	 * @param status the call's status
+	 * @param trailers the call's trailers
+	 * @return the reason
+	 */
+	RetryStop retryStop(Status status, Metadata trailers) {
+		RetryStop stop = this.retryStop;
+		if (stop == null) {
+			stop = status.isOk() ? RetryStop.SUCCEEDED : RetryStop.of(failedCall(status.getCode(), trailers));
+			this.retryStop = stop;
+		}
+		return stop;
+	}
+
+	private RetryStop.FailedCall failedCall(Status.Code code, Metadata trailers) {
+		Status.Code lastAttemptCode = null;
+		boolean lastAttemptFromServer = false;
+		boolean bufferExceeded = false;
+		int made;
+		Detail detail = this.detail;
+		if (detail != null) {
+			synchronized (detail) {
+				lastAttemptCode = detail.lastAttemptCode;
+				lastAttemptFromServer = detail.lastAttemptFromServer;
+				bufferExceeded = detail.bufferExceeded;
+				made = detail.retries + detail.hedges;
+			}
+			made += ((this.state & INITIAL_MADE) != 0) ? 1 : 0;
+		}
+		else {
+			made = ((this.state & INITIAL_MADE) != 0) ? 1 : 0;
+		}
+		CallGovernance.Method governance = this.governance;
+		return new RetryStop.FailedCall(code, governance.policies.known(), governance.policy,
+				governance.offHadPolicy, governance.throttling, this.headersReceived, bufferExceeded, lastAttemptCode,
+				lastAttemptFromServer, pushbackMillis(trailers), made);
+	}
+
+	// As grpc-java reads it: a value that is not a number says not to retry.
+	private static @Nullable Integer pushbackMillis(Metadata trailers) {
+		String pushback = trailers.get(PUSHBACK);
+		if (pushback == null) {
+			return null;
+		}
+		try {
+			return Integer.valueOf(pushback);
+		}
+		catch (NumberFormatException ex) {
+			return -1;
+		}
+	}
+
+	/**
 	 * Hears that the call closed, with the status its application sees.
 	 * @param status the call's status
+	 * @param trailers the call's trailers
 	 */
-	void callClosed(Status status) {
+	void callClosed(Status status, Metadata trailers) {
 		long now = this.meters.clock.monotonicTime();
 		int current = this.state;
 		if ((current & CALL_CLOSED) != 0) {
 			// Closed twice (grpc-java issue 7921): recorded at the first.
 			return;
 		}
+		retryStop(status, trailers);
 		this.status = status;
 		this.durationNanos = now - this.startNanos;
 		while ((current & DETAILED) == 0) {
@@ -191,7 +271,7 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		return true;
 	}
 
-	private void attemptEnded(AttemptKind kind, Status.Code code) {
+	private void attemptEnded(AttemptKind kind, Status.Code code, boolean fromServer, long wireBytes) {
 		// Counted before the attempt stops being in flight, so that a recorded call has all its attempts counted.
 		try {
 			this.meters.attemptEnded(kind, code);
@@ -206,8 +286,10 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		}
 		else {
 			Detail detail = detail();
+			boolean bufferExceeded = wireBytes > this.governance.bufferLimit();
 			synchronized (detail) {
 				after = changeState(-1, 0);
+				detail.failed(code, fromServer, bufferExceeded);
 				if ((after & (IN_FLIGHT | CALL_CLOSED)) == 0) {
 					detail.waitBegins(this.meters.clock.monotonicTime());
 				}
@@ -235,7 +317,8 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		}
 		if ((state & DETAILED) == 0) {
 			// At most one attempt, and it did not fail: no retry, hedge or wait to record.
-			this.meters.recordCall(CallOutcome.of(status.isOk(), false), status.getCode(), this.durationNanos);
+			this.meters.recordCall(CallOutcome.of(status.isOk(), false), retryStop(), status.getCode(),
+					this.durationNanos);
 			this.meters.retryDelay.record(0, TimeUnit.NANOSECONDS);
 			return;
 		}
@@ -252,7 +335,8 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		}
 		int initial = ((state & INITIAL_MADE) != 0) ? 1 : 0;
 		boolean retried = initial + retries + hedges > 1;
-		this.meters.recordCall(CallOutcome.of(status.isOk(), retried), status.getCode(), this.durationNanos);
+		this.meters.recordCall(CallOutcome.of(status.isOk(), retried), retryStop(), status.getCode(),
+				this.durationNanos);
 		// gRFC A96: a call that made none records none, rather than a 0.
 		if (retries > 0) {
 			this.meters.retries.record(retries);
@@ -264,6 +348,15 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 			this.meters.transparentRetries.record(transparentRetries);
 		}
 		this.meters.retryDelay.record(retryDelayNanos, TimeUnit.NANOSECONDS);
+	}
+
+	// Decided by the close, which wrote it before it set CALL_CLOSED.
+	private RetryStop retryStop() {
+		RetryStop stop = this.retryStop;
+		if (stop == null) {
+			throw new IllegalStateException("call recorded before it closed");
+		}
+		return stop;
 	}
 
 	/**
@@ -329,6 +422,22 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		private long retryDelayNanos;
 
 		@GuardedBy("this")
+		private Status.@Nullable Code lastAttemptCode;
+
+		@GuardedBy("this")
+		private boolean lastAttemptFromServer;
+
+		@GuardedBy("this")
+		private boolean bufferExceeded;
+
+		@GuardedBy("this")
+		void failed(Status.Code code, boolean fromServer, boolean bufferExceeded) {
+			this.lastAttemptCode = code;
+			this.lastAttemptFromServer = fromServer;
+			this.bufferExceeded |= bufferExceeded;
+		}
+
+		@GuardedBy("this")
 		void made(AttemptKind kind) {
 			switch (kind) {
 				case RETRY -> this.retries++;
@@ -375,6 +484,12 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		// new tracer writes nothing.
 		private volatile int progress;
 
+		// The attempt's request bytes on the wire, as grpc-java's retry buffer counts them, and whether its status
+		// came in the server's trailers: written by one event at a time, read when it ends (WIRE_BYTES, FROM_SERVER).
+		private long wireBytes;
+
+		private boolean fromServer;
+
 		AttemptTracer(AttemptKind kind) {
 			this.kind = kind;
 		}
@@ -392,6 +507,16 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		}
 
 		@Override
+		public void outboundWireSize(long bytes) {
+			WIRE_BYTES.setRelease(this, (long) WIRE_BYTES.getAcquire(this) + bytes);
+		}
+
+		@Override
+		public void inboundTrailers(Metadata trailers) {
+			FROM_SERVER.setRelease(this, true);
+		}
+
+		@Override
 		public void streamClosed(Status status) {
 			int progress = this.progress;
 			if (progress == CREATED) {
@@ -406,7 +531,8 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 				return;
 			}
 			ended(status);
-			attemptEnded(this.kind, status.getCode());
+			attemptEnded(this.kind, status.getCode(), (boolean) FROM_SERVER.getAcquire(this),
+					(long) WIRE_BYTES.getAcquire(this));
 		}
 
 		/** The attempt was made and counts. */

@@ -7,8 +7,10 @@ import io.grpc.ClientInterceptor;
 import io.grpc.ClientStreamTracer;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
+import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationContext;
 import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationConvention;
 import io.micrometer.core.instrument.binder.grpc.ObservationGrpcClientInterceptor;
@@ -48,6 +50,9 @@ import org.jspecify.annotations.Nullable;
  * {@code UNKNOWN}, as Micrometer 1.16 and later give it, where Micrometer 1.15 would fail the call.
  */
 public final class CallObservationInterceptor implements ClientInterceptor {
+
+	/** The call observation's high-cardinality key, a span attribute, that says why the call stopped. */
+	static final String RETRY_STOP = "grpc.retry_stop";
 
 	private final ObservationRegistry registry;
 
@@ -182,18 +187,49 @@ public final class CallObservationInterceptor implements ClientInterceptor {
 
 		@Override
 		public void start(Listener<RespT> responseListener, Metadata headers) {
+			Listener<RespT> listener = responseListener;
 			try {
 				Observation call = callObservation(headers);
 				if (call != null) {
 					this.attempts.observeAttempts(new AttemptObservations(CallObservationInterceptor.this.registry,
 							call));
+					listener = new RetryStopListener<>(responseListener, this.attempts, call);
 				}
 			}
 			catch (RuntimeException ex) {
 				// Observations, like meters, never break a call.
 				this.attempts.failed(ex);
 			}
-			super.start(responseListener, headers);
+			super.start(listener, headers);
+		}
+
+	}
+
+	/**
+	 * The innermost listener of an observed call: writes why the call stopped on its observation, before the
+	 * listener that stops the observation hears of the close.
+	 */
+	private static final class RetryStopListener<RespT> extends SimpleForwardingClientCallListener<RespT> {
+
+		private final CallAttempts attempts;
+
+		private final Observation call;
+
+		RetryStopListener(ClientCall.Listener<RespT> listener, CallAttempts attempts, Observation call) {
+			super(listener);
+			this.attempts = attempts;
+			this.call = call;
+		}
+
+		@Override
+		public void onClose(Status status, Metadata trailers) {
+			try {
+				this.call.highCardinalityKeyValue(RETRY_STOP, this.attempts.retryStop(status, trailers).tagValue());
+			}
+			catch (RuntimeException ex) {
+				this.attempts.failed(ex);
+			}
+			super.onClose(status, trailers);
 		}
 
 	}

@@ -1,11 +1,15 @@
 package io.github.grpcretry.internal.metrics;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.github.grpcretry.actuate.ClientFigures;
+import io.github.grpcretry.internal.serviceconfig.CallPolicies;
+import io.github.grpcretry.internal.serviceconfig.MethodPolicies;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,10 +23,14 @@ public final class ClientTotals {
 
 	private static final CallOutcome[] OUTCOMES = CallOutcome.values();
 
+	private static final RetryStop[] STOPS = RetryStop.values();
+
 	// LongAdders indexed by ordinal: the hot path adds to one without a lookup or a lock; only a read sums them.
 	private final LongAdder[] calls = adders(OUTCOMES.length);
 
 	private final LongAdder[] attempts = adders(KINDS.length);
+
+	private final LongAdder[] stops = adders(STOPS.length);
 
 	ClientTotals() {
 	}
@@ -45,8 +53,18 @@ public final class ClientTotals {
 		return this.attempts[kind.ordinal()].sum();
 	}
 
-	void callRecorded(CallOutcome outcome) {
+	/**
+	 * The calls recorded with a reason to stop, the {@code grpc.client.calls} of that {@code retry_stop}.
+	 * @param stop the reason
+	 * @return how many since start
+	 */
+	public long calls(RetryStop stop) {
+		return this.stops[stop.ordinal()].sum();
+	}
+
+	void callRecorded(CallOutcome outcome, RetryStop stop) {
 		this.calls[outcome.ordinal()].increment();
+		this.stops[stop.ordinal()].increment();
 	}
 
 	void attemptCounted(AttemptKind kind) {
@@ -64,9 +82,12 @@ public final class ClientTotals {
 	/**
 	 * Reads one client's figures, as the {@code grpcclients} endpoint shows them.
 	 * @param totals what the client's attempt metrics counted, {@code null} while none of its channels was built
+	 * @param governance which method config governed its calls, {@code null} while none of its channels was built
+	 * @param policies the policies of its config in effect
 	 * @return the figures, zero for a client that made no call
 	 */
-	public static ClientFigures figures(@Nullable ClientTotals totals) {
+	public static ClientFigures figures(@Nullable ClientTotals totals, @Nullable CallGovernance governance,
+			CallPolicies policies) {
 		Map<String, Long> callsByOutcome = new LinkedHashMap<>();
 		long calls = 0;
 		long successesWithRetry = 0;
@@ -79,13 +100,27 @@ public final class ClientTotals {
 				successesWithRetry = count;
 			}
 		}
+		Map<String, Long> callsByRetryStop = new LinkedHashMap<>();
+		for (RetryStop stop : STOPS) {
+			callsByRetryStop.put(stop.tagValue(), (totals != null) ? totals.calls(stop) : 0);
+		}
 		Map<String, Long> attempts = new LinkedHashMap<>();
 		for (AttemptKind kind : AttemptKind.values()) {
 			attempts.put(kind.tagValue(), (totals != null) ? totals.attempts(kind) : 0);
 		}
 		Double share = (calls > 0) ? (double) successesWithRetry / calls : null;
+		List<ClientFigures.MethodConfigCalls> methodConfig = new ArrayList<>();
+		for (MethodPolicies.Entry entry : policies.inEffect().entries()) {
+			long governed = (governance != null) ? governance.governedCalls(entry.key()) : 0;
+			MethodPolicies.Policy policy = entry.policy();
+			methodConfig.add(new ClientFigures.MethodConfigCalls(entry.index(),
+					entry.names().stream().map(MethodPolicies.Name::written).toList(),
+					(policy == null) ? "none" : policy.hedging() ? "hedging" : "retry", governed, governed == 0,
+					(governance != null) ? governance.didYouMean(entry) : Map.of()));
+		}
 		return new ClientFigures(calls, Collections.unmodifiableMap(callsByOutcome),
-				Collections.unmodifiableMap(attempts), share);
+				Collections.unmodifiableMap(callsByRetryStop), Collections.unmodifiableMap(attempts), share,
+				List.copyOf(methodConfig), (governance != null) ? governance.ungovernedCalls() : Map.of());
 	}
 
 }

@@ -3,6 +3,7 @@ package io.github.grpcretry.internal.metrics;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
+import io.github.grpcretry.internal.serviceconfig.CallPolicies;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
@@ -10,6 +11,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The meters of one method of one client, each registered once: the attempt counters and call timers on first
@@ -33,6 +35,8 @@ final class MethodMeters {
 
 	private static final Status.Code[] CODES = Status.Code.values();
 
+	private static final int OUTCOMES = CallOutcome.values().length;
+
 	private final MeterRegistry registry;
 
 	private final Tags tags;
@@ -55,6 +59,12 @@ final class MethodMeters {
 
 	final Timer retryDelay;
 
+	// The method as the meters name it: its full name, or "other" for the methods built at run time.
+	final String method;
+
+	// How the method's calls are governed under the config grpc-java last took, made once per config.
+	private volatile CallGovernance.@Nullable Method governance;
+
 	MethodMeters(MeterRegistry registry, String client, String method, MeterFailureLog failures,
 			ClientTotals totals) {
 		this.registry = registry;
@@ -63,7 +73,8 @@ final class MethodMeters {
 		this.failures = failures;
 		this.totals = totals;
 		this.attempts = new AtomicReferenceArray<>(AttemptKind.values().length * CODES.length);
-		this.calls = new AtomicReferenceArray<>(CallOutcome.values().length * CODES.length);
+		this.method = method;
+		this.calls = new AtomicReferenceArray<>(RetryStop.values().length * OUTCOMES * CODES.length);
 		this.retries = perCall(RETRIES, "Retries a call made under its retry policy, for calls that made any");
 		this.hedges = perCall(HEDGES, "Hedged attempts a call made beyond its first, for calls that made any");
 		this.transparentRetries = perCall(TRANSPARENT_RETRIES,
@@ -92,20 +103,39 @@ final class MethodMeters {
 		this.totals.attemptCounted(kind);
 	}
 
-	void recordCall(CallOutcome outcome, Status.Code code, long durationNanos) {
-		int index = outcome.ordinal() * CODES.length + code.ordinal();
+	/**
+	 * How a call of this method is governed under the policies it starts with.
+	 * @param policies the policies of the config grpc-java holds
+	 * @param fullMethodName the call's method, which for {@code other} is one of many
+	 * @param governance the client's governance
+	 * @return the call's governance
+	 */
+	CallGovernance.Method governance(CallPolicies policies, String fullMethodName, CallGovernance governance) {
+		CallGovernance.Method method = this.governance;
+		if (method != null && method.policies == policies && method.fullMethodName().equals(fullMethodName)) {
+			return method;
+		}
+		method = governance.of(policies, fullMethodName, this.method);
+		this.governance = method;
+		return method;
+	}
+
+	void recordCall(CallOutcome outcome, RetryStop stop, Status.Code code, long durationNanos) {
+		int index = (stop.ordinal() * OUTCOMES + outcome.ordinal()) * CODES.length + code.ordinal();
 		Timer timer = this.calls.get(index);
 		if (timer == null) {
 			timer = Timer.builder(CALLS)
-				.description("Finished calls, by status and by whether a retry or hedge took part")
+				.description("Finished calls, by status, by whether a retry or hedge took part, and by why no more"
+						+ " attempts were made")
 				.tags(this.tags)
 				.tag("status", code.name())
 				.tag("outcome", outcome.tagValue())
+				.tag("retry_stop", stop.tagValue())
 				.register(this.registry);
 			this.calls.set(index, timer);
 		}
 		timer.record(durationNanos, TimeUnit.NANOSECONDS);
-		this.totals.callRecorded(outcome);
+		this.totals.callRecorded(outcome, stop);
 	}
 
 	void failed(RuntimeException ex) {

@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Which known gRPC name a written one most likely meant: a service name ({@code echo.Echo}) or a full method name
  * ({@code echo.Echo/UnaryEcho}), each compared with names of its own kind. A name is close to a known one when it is
- * equal ignoring case, or names the same service in another package ({@code Echo} or {@code foo.Echo} for
- * {@code echo.Echo}, and that service's method of the same name), or is a small edit away (at most 2 characters,
+ * equal ignoring case, or names the same service in another package ({@code Echo}, {@code foo.Echo}, or with a case
+ * slip {@code echo}, for {@code echo.Echo}, and that service's method of the same name), or is a small edit away (at most 2 characters,
  * and at most a third of the longer name, ignoring case). Pure and cheap, for start-up checks and run-time warnings.
  */
 public final class CloseNames {
@@ -19,7 +19,9 @@ public final class CloseNames {
 
 	private static final int OTHER_PACKAGE = 1;
 
-	private static final int EDIT = 2;
+	private static final int OTHER_PACKAGE_IGNORING_CASE = 2;
+
+	private static final int EDIT = 3;
 
 	private static final int LARGEST_EDIT = 2;
 
@@ -58,8 +60,11 @@ public final class CloseNames {
 		if (written.equalsIgnoreCase(candidate)) {
 			return SAME_IGNORING_CASE;
 		}
-		if (otherPackage(written, candidate)) {
+		if (otherPackage(written, candidate, false)) {
 			return OTHER_PACKAGE;
+		}
+		if (otherPackage(written, candidate, true)) {
+			return OTHER_PACKAGE_IGNORING_CASE;
 		}
 		int longer = Math.max(written.length(), candidate.length());
 		int limit = Math.min(LARGEST_EDIT, longer / 3);
@@ -68,13 +73,14 @@ public final class CloseNames {
 	}
 
 	// Echo, or foo.Echo, for echo.Echo; and Echo/UnaryEcho for echo.Echo/UnaryEcho.
-	private static boolean otherPackage(String written, String candidate) {
+	private static boolean otherPackage(String written, String candidate, boolean ignoringCase) {
 		int writtenSlash = written.indexOf('/');
 		int candidateSlash = candidate.indexOf('/');
 		String writtenService = (writtenSlash >= 0) ? written.substring(0, writtenSlash) : written;
 		String candidateService = (candidateSlash >= 0) ? candidate.substring(0, candidateSlash) : candidate;
-		return simpleName(writtenService).equals(simpleName(candidateService))
-				&& written.substring(writtenService.length()).equals(candidate.substring(candidateService.length()));
+		String writtenRest = simpleName(writtenService) + written.substring(writtenService.length());
+		String candidateRest = simpleName(candidateService) + candidate.substring(candidateService.length());
+		return ignoringCase ? writtenRest.equalsIgnoreCase(candidateRest) : writtenRest.equals(candidateRest);
 	}
 
 	private static String simpleName(String service) {

@@ -68,8 +68,15 @@ class GrpcClientsEndpointTests {
 					"callsByOutcome",
 					Map.of("success_without_retry", 1, "success_with_retry", 1, "failed_without_retry", 0,
 							"failed_with_retry", 0),
+					"callsByRetryStop",
+					Map.of("succeeded", 2, "retries_off", 0, "no_policy", 0, "committed", 0, "retry_buffer", 0,
+							"deadline_or_cancel", 0, "server_pushback", 0, "status_not_retryable", 0, "max_attempts",
+							0, "throttled", 0),
 					"attempts", Map.of("initial", 2, "retry", 2, "hedge", 0, "transparent_retry", 0),
-					"successWithRetryShare", 0.5));
+					"successWithRetryShare", 0.5, "methodConfig",
+					List.of(Map.of("index", 0, "names", List.of("echo.Echo/UnaryEcho"), "policy", "retry",
+							"governedCalls", 2, "matchesNoCall", false, "didYouMean", Map.of())),
+					"ungovernedCalls", Map.of()));
 		}
 	}
 

@@ -85,7 +85,9 @@ class AttemptMetricsInterceptorTests {
 		start((n) -> Answer.ok(), retryPolicy(4, "0.01s"));
 		echo("hi");
 		assertThat(byTags("grpc.client.calls", Timer::count))
-			.containsOnly(entry("client=echo,method=echo.Echo/UnaryEcho,outcome=success_without_retry,status=OK", 1.0));
+			.containsOnly(
+					entry("client=echo,method=echo.Echo/UnaryEcho,outcome=success_without_retry"
+							+ ",retry_stop=succeeded,status=OK", 1.0));
 	}
 
 	@Test
@@ -93,7 +95,9 @@ class AttemptMetricsInterceptorTests {
 		start(EchoTestServer.failAllButEvery(2), retryPolicy(4, "0.01s"));
 		echo("hi");
 		assertThat(byTags("grpc.client.calls", Timer::count))
-			.containsOnly(entry("client=echo,method=echo.Echo/UnaryEcho,outcome=success_with_retry,status=OK", 1.0));
+			.containsOnly(
+					entry("client=echo,method=echo.Echo/UnaryEcho,outcome=success_with_retry"
+							+ ",retry_stop=succeeded,status=OK", 1.0));
 	}
 
 	@Test
@@ -102,7 +106,8 @@ class AttemptMetricsInterceptorTests {
 		assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(() -> echo("hi"));
 		assertThat(this.server.requestCount()).isEqualTo(1);
 		assertThat(byTags("grpc.client.calls", Timer::count)).containsOnly(
-				entry("client=echo,method=echo.Echo/UnaryEcho,outcome=failed_without_retry,status=INTERNAL", 1.0));
+				entry("client=echo,method=echo.Echo/UnaryEcho,outcome=failed_without_retry"
+						+ ",retry_stop=status_not_retryable,status=INTERNAL", 1.0));
 	}
 
 	@Test
@@ -111,7 +116,8 @@ class AttemptMetricsInterceptorTests {
 		assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(() -> echo("hi"));
 		assertThat(this.server.requestCount()).isEqualTo(3);
 		assertThat(byTags("grpc.client.calls", Timer::count)).containsOnly(
-				entry("client=echo,method=echo.Echo/UnaryEcho,outcome=failed_with_retry,status=UNAVAILABLE", 1.0));
+				entry("client=echo,method=echo.Echo/UnaryEcho,outcome=failed_with_retry"
+						+ ",retry_stop=max_attempts,status=UNAVAILABLE", 1.0));
 	}
 
 	@Test
@@ -183,7 +189,9 @@ class AttemptMetricsInterceptorTests {
 		assertThat(byTags("grpc.client.call.retries", DistributionSummary::totalAmount))
 			.containsOnly(entry("client=echo,method=echo.Echo/UnaryEcho", 0.0));
 		assertThat(byTags("grpc.client.calls", Timer::count))
-			.containsOnly(entry("client=echo,method=echo.Echo/UnaryEcho,outcome=success_with_retry,status=OK", 1.0));
+			.containsOnly(
+					entry("client=echo,method=echo.Echo/UnaryEcho,outcome=success_with_retry"
+							+ ",retry_stop=succeeded,status=OK", 1.0));
 		PerCallSummaries.assertMatchAttempts(this.registry);
 	}
 
@@ -244,7 +252,8 @@ class AttemptMetricsInterceptorTests {
 		this.channel = this.server.channelBuilder()
 			.enableRetry()
 			.defaultServiceConfig(Map.of("methodConfig", List.of(methodConfig)))
-			.intercept(new AttemptMetricsInterceptor(this.registry, "echo"))
+			.intercept(new AttemptMetricsInterceptor(this.registry, "echo",
+					Map.of("methodConfig", List.of(methodConfig))))
 			.build();
 	}
 

@@ -41,6 +41,14 @@ class CloseNamesTests {
 	}
 
 	@Test
+	void aServiceWithoutItsPackageAndWithACaseSlipMeansThePackagedOne() {
+		assertThat(CloseNames.closest("echo", SERVICES)).isEqualTo("echo.Echo");
+		assertThat(CloseNames.closest("echo/unaryEcho", METHODS)).isEqualTo("echo.Echo/UnaryEcho");
+		// The case as written wins.
+		assertThat(CloseNames.closest("Echo", List.of("a.ECHO", "b.Echo"))).isEqualTo("b.Echo");
+	}
+
+	@Test
 	void aMethodOfTheServiceInAnotherPackageMeansTheKnownMethod() {
 		assertThat(CloseNames.closest("Echo/UnaryEcho", METHODS)).isEqualTo("echo.Echo/UnaryEcho");
 		// Another method of that service is not the same call.

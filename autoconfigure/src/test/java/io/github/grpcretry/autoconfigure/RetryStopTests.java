@@ -1,0 +1,493 @@
+package io.github.grpcretry.autoconfigure;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+
+import brave.Tracing;
+import brave.handler.MutableSpan;
+import brave.propagation.ThreadLocalCurrentTraceContext;
+import brave.sampler.Sampler;
+import io.github.grpcretry.actuate.ClientFigures;
+import io.github.grpcretry.actuate.GrpcClientDescriptor;
+import io.github.grpcretry.autoconfigure.TracingTests.FinishedSpans;
+import io.github.grpcretry.internal.actuate.GrpcClientsEndpoint;
+import io.github.grpcretry.properties.Retries;
+import io.github.grpcretry.test.Meters;
+import io.github.grpcretry.test.echo.EchoGrpc;
+import io.github.grpcretry.test.echo.EchoRequest;
+import io.github.grpcretry.test.echo.EchoResponse;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationHandler.FirstMatchingCompositeObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.tracing.brave.bridge.BraveBaggageManager;
+import io.micrometer.tracing.brave.bridge.BraveCurrentTraceContext;
+import io.micrometer.tracing.brave.bridge.BravePropagator;
+import io.micrometer.tracing.brave.bridge.BraveTracer;
+import io.micrometer.tracing.handler.DefaultTracingObservationHandler;
+import io.micrometer.tracing.handler.PropagatingReceiverTracingObservationHandler;
+import io.micrometer.tracing.handler.PropagatingSenderTracingObservationHandler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.convert.ApplicationConversionService;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.ContextConsumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Why each call stopped ({@code retry_stop}), against real grpc-java servers that fail on purpose, each reason seen
+ * three ways: the {@code grpc.client.calls} tag, the call span's attribute (Brave, wired as Spring Boot wires it), and
+ * the {@code grpcclients} endpoint's count.
+ */
+class RetryStopTests {
+
+	private static final String CLIENT = "grpc.clients.echo.";
+
+	private static final String ENTRY_0 = CLIENT + "method-config[0].";
+
+	private static final Metadata.Key<String> PUSHBACK = Metadata.Key.of("grpc-retry-pushback-ms",
+			Metadata.ASCII_STRING_MARSHALLER);
+
+	private final FinishedSpans spans = new FinishedSpans();
+
+	private final Tracing tracing = Tracing.newBuilder()
+		.currentTraceContext(ThreadLocalCurrentTraceContext.create())
+		.sampler(Sampler.ALWAYS_SAMPLE)
+		.addSpanHandler(this.spans)
+		.build();
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(
+				AutoConfigurations.of(GrpcRetryAutoConfiguration.class, GrpcClientsEndpointAutoConfiguration.class))
+		.withInitializer((context) -> context.getEnvironment()
+			.setConversionService(new ApplicationConversionService()))
+		.withBean(SimpleMeterRegistry.class)
+		.withBean(ObservationRegistry.class, this::tracingObservationRegistry)
+		.withPropertyValues(CLIENT + "negotiation-type=plaintext",
+				"management.endpoints.web.exposure.include=grpcclients");
+
+	@AfterEach
+	void closeTracing() {
+		this.tracing.close();
+	}
+
+	@Test
+	void aCallThatSucceedsSucceeded() {
+		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.OK)) {
+			run(server, retryPolicy(4, "1ms", "UNAVAILABLE"), (context) -> {
+				unaryEcho(context);
+				assertStops(context, "succeeded", 1);
+			});
+		}
+	}
+
+	@Test
+	void aMethodThatNoEntryGovernsHasNoPolicy() {
+		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+			List<String> properties = new ArrayList<>(retryPolicy(4, "1ms", "UNAVAILABLE"));
+			properties.add(ENTRY_0 + "name[0].method=UnaryEcho");
+			run(server, properties, (context) -> {
+				assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(() -> EchoGrpc
+					.newBlockingStub(channel(context))
+					.otherEcho(EchoRequest.newBuilder().setMessage("other").build()));
+				assertStops(context, "no_policy", 1);
+				assertThat(server.requests()).hasValue(1);
+				ClientFigures figures = figures(context);
+				assertThat(figures.ungovernedCalls()).containsExactly(Map.entry("echo.Echo/OtherEcho", 1L));
+				assertThat(figures.methodConfig()).singleElement().satisfies((entry) -> {
+					assertThat(entry.names()).containsExactly("echo.Echo/UnaryEcho");
+					assertThat(entry.governedCalls()).isZero();
+					assertThat(entry.matchesNoCall()).isTrue();
+				});
+			});
+		}
+	}
+
+	@Test
+	void aStatusOutsideTheRetryableCodesIsNotRetryable() {
+		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.INTERNAL))) {
+			run(server, retryPolicy(4, "1ms", "UNAVAILABLE"), (context) -> {
+				failingUnaryEcho(context, Status.Code.INTERNAL);
+				assertStops(context, "status_not_retryable", 1);
+				assertThat(server.requests()).hasValue(1);
+				assertThat(figures(context).methodConfig()).singleElement().satisfies((entry) -> {
+					assertThat(entry.names()).containsExactly("echo.Echo");
+					assertThat(entry.policy()).isEqualTo("retry");
+					assertThat(entry.governedCalls()).isEqualTo(1);
+					assertThat(entry.matchesNoCall()).isFalse();
+				});
+			});
+		}
+	}
+
+	@Test
+	void attemptsUsedUpStopAtMaxAttempts() {
+		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+			run(server, retryPolicy(3, "1ms", "UNAVAILABLE"), (context) -> {
+				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
+				assertStops(context, "max_attempts", 1);
+				assertThat(server.requests()).hasValue(3);
+			});
+		}
+	}
+
+	@Test
+	void aDeadlineTheServerSentIsJudgedByThePolicyNotTakenForTheClientsOwn() {
+		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.DEADLINE_EXCEEDED))) {
+			run(server, retryPolicy(2, "1ms", "DEADLINE_EXCEEDED"), (context) -> {
+				failingUnaryEcho(context, Status.Code.DEADLINE_EXCEEDED);
+				assertStops(context, "max_attempts", 1);
+				assertThat(server.requests()).hasValue(2);
+			});
+		}
+	}
+
+	@Test
+	void aResponseWhoseHeadersArrivedIsCommitted() {
+		try (ScriptedServer server = ScriptedServer.onLoopback((n) -> Reply.headersThenFail(Status.Code.UNAVAILABLE))) {
+			run(server, retryPolicy(4, "1ms", "UNAVAILABLE"), (context) -> {
+				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
+				assertStops(context, "committed", 1);
+				assertThat(server.requests()).hasValue(1);
+			});
+		}
+	}
+
+	@Test
+	void aNegativePushbackStopsRetries() {
+		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.pushback(Status.Code.UNAVAILABLE, "-1"))) {
+			run(server, retryPolicy(4, "1ms", "UNAVAILABLE"), (context) -> {
+				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
+				assertStops(context, "server_pushback", 1);
+				assertThat(server.requests()).hasValue(1);
+			});
+		}
+	}
+
+	@Test
+	void aDeadlineShorterThanTheBackoffEndsTheCall() {
+		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+			List<String> properties = new ArrayList<>(retryPolicy(4, "2s", "UNAVAILABLE"));
+			properties.add(ENTRY_0 + "timeout=300ms");
+			run(server, properties, (context) -> {
+				failingUnaryEcho(context, Status.Code.DEADLINE_EXCEEDED);
+				assertStops(context, "deadline_or_cancel", 1);
+				assertThat(server.requests()).hasValue(1);
+			});
+		}
+	}
+
+	@Test
+	void aCallTheApplicationCancelsEndsOnTheClientsSide() {
+		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.NEVER)) {
+			run(server, retryPolicy(4, "1ms", "UNAVAILABLE"), (context) -> {
+				ClientCall<EchoRequest, EchoResponse> call = channel(context).newCall(EchoGrpc.getUnaryEchoMethod(),
+						CallOptions.DEFAULT);
+				Closed closed = new Closed();
+				call.start(closed, new Metadata());
+				call.sendMessage(EchoRequest.newBuilder().setMessage("cancelled").build());
+				call.halfClose();
+				call.request(1);
+				await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(server.requests()).hasValue(1));
+				call.cancel("the application gave up", null);
+				await().atMost(Duration.ofSeconds(5)).until(() -> closed.status != null);
+				assertStops(context, "deadline_or_cancel", 1);
+			});
+		}
+	}
+
+	@Test
+	void aDrainedThrottleStopsRetries() {
+		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+			List<String> properties = new ArrayList<>(retryPolicy(5, "1ms", "UNAVAILABLE"));
+			properties.add(CLIENT + "retry-throttling.max-tokens=10");
+			properties.add(CLIENT + "retry-throttling.token-ratio=0.1");
+			run(server, properties, (context) -> {
+				for (int i = 0; i < 6; i++) {
+					failingUnaryEcho(context, Status.Code.UNAVAILABLE);
+				}
+				// Tokens 10 -> 6 over the first call's 5 attempts; then each call's only attempt finds 5 or fewer.
+				assertThat(server.requests()).hasValue(10);
+				assertStops(context, "max_attempts", 1);
+				assertStops(context, "throttled", 5);
+			});
+		}
+	}
+
+	@Test
+	void aRequestOverTheRetryBufferIsCommitted() {
+		try (ScriptedServer server = ScriptedServer.onLoopback((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+			List<String> properties = new ArrayList<>(retryPolicy(4, "1ms", "UNAVAILABLE"));
+			properties.add(CLIENT + "per-rpc-buffer-limit=1KB");
+			run(server, properties, (context) -> {
+				assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(() -> EchoGrpc
+					.newBlockingStub(channel(context))
+					.unaryEcho(EchoRequest.newBuilder().setMessage("x".repeat(2048)).build()));
+				assertStops(context, "retry_buffer", 1);
+				assertThat(server.requests()).hasValue(1);
+				// A request under the limit is retried as usual.
+				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
+				assertStops(context, "max_attempts", 1);
+			});
+		}
+	}
+
+	@Test
+	void retriesTurnedOffStopEveryCallAtItsFirstAttempt() {
+		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+			List<String> properties = new ArrayList<>(retryPolicy(4, "1ms", "UNAVAILABLE"));
+			properties.add(CLIENT + "retries=off");
+			run(server, properties, (context) -> {
+				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
+				assertStops(context, "retries_off", 1);
+				assertThat(server.requests()).hasValue(1);
+			});
+		}
+	}
+
+	@Test
+	void theIncidentSwitchStopsEveryCallAtItsFirstAttempt() {
+		try (ScriptedServer server = ScriptedServer.onLoopback((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+			List<String> properties = new ArrayList<>(retryPolicy(4, "1ms", "UNAVAILABLE"));
+			properties.add("management.endpoint.grpcclients.access=unrestricted");
+			run(server, properties, (context) -> {
+				context.getBean(GrpcClientsEndpoint.class).switchRetries("echo", Retries.OFF);
+				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
+				assertStops(context, "retries_off", 1);
+				assertThat(server.requests()).hasValue(1);
+			});
+		}
+	}
+
+	@Test
+	void hedgesUsedUpStopAtMaxAttemptsAndAFatalStatusIsNotRetryable() {
+		try (ScriptedServer server = ScriptedServer.inProcess((n) -> (n <= 3) ? Reply.fail(Status.Code.UNAVAILABLE)
+				: Reply.fail(Status.Code.INTERNAL))) {
+			List<String> properties = List.of(ENTRY_0 + "name[0].service=echo.Echo",
+					ENTRY_0 + "hedging-policy.max-attempts=3", ENTRY_0 + "hedging-policy.hedging-delay=10ms",
+					ENTRY_0 + "hedging-policy.non-fatal-status-codes=UNAVAILABLE");
+			run(server, properties, (context) -> {
+				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
+				assertStops(context, "max_attempts", 1);
+				failingUnaryEcho(context, Status.Code.INTERNAL);
+				assertStops(context, "status_not_retryable", 1);
+				assertThat(server.requests()).hasValue(4);
+			});
+		}
+	}
+
+	private void run(ScriptedServer server, List<String> properties,
+			ContextConsumer<AssertableApplicationContext> test) {
+		List<String> all = new ArrayList<>(properties);
+		all.add(CLIENT + "address=" + server.address());
+		this.contextRunner.withPropertyValues(all.toArray(String[]::new)).run(test);
+	}
+
+	private static List<String> retryPolicy(int maxAttempts, String backoff, String codes) {
+		return List.of(ENTRY_0 + "name[0].service=echo.Echo", ENTRY_0 + "retry-policy.max-attempts=" + maxAttempts,
+				ENTRY_0 + "retry-policy.initial-backoff=" + backoff, ENTRY_0 + "retry-policy.max-backoff=" + backoff,
+				ENTRY_0 + "retry-policy.backoff-multiplier=1", ENTRY_0 + "retry-policy.retryable-status-codes=" + codes);
+	}
+
+	/** The reason, as the meter's tag, the call spans' attribute and the endpoint count it. */
+	private void assertStops(AssertableApplicationContext context, String reason, long calls) {
+		Meters meters = new Meters(context.getBean(MeterRegistry.class));
+		await().atMost(Duration.ofSeconds(5))
+			.untilAsserted(() -> assertThat(meters.calls("retry_stop", reason)).isEqualTo(calls));
+		await().atMost(Duration.ofSeconds(5))
+			.untilAsserted(() -> assertThat(this.spans.all().stream()
+				.filter((span) -> span.name().startsWith("echo.Echo/"))
+				.map((MutableSpan span) -> span.tag("grpc.retry_stop"))
+				.filter(reason::equals)).hasSize((int) calls));
+		assertThat(figures(context).callsByRetryStop()).containsEntry(reason, calls);
+	}
+
+	private static ClientFigures figures(AssertableApplicationContext context) {
+		GrpcClientDescriptor client = context.getBean(GrpcClientsEndpoint.class).client("echo");
+		assertThat(client).isNotNull();
+		ClientFigures figures = client.figures();
+		assertThat(figures).isNotNull();
+		return figures;
+	}
+
+	private static ManagedChannel channel(AssertableApplicationContext context) {
+		return context.getBean("echoManagedChannel", ManagedChannel.class);
+	}
+
+	private static void unaryEcho(AssertableApplicationContext context) {
+		EchoGrpc.newBlockingStub(channel(context)).unaryEcho(EchoRequest.newBuilder().setMessage("echo").build());
+	}
+
+	private static void failingUnaryEcho(AssertableApplicationContext context, Status.Code code) {
+		assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(() -> unaryEcho(context))
+			.satisfies((ex) -> assertThat(ex.getStatus().getCode()).isEqualTo(code));
+	}
+
+	/** As Spring Boot's tracing auto-configuration wires an {@link ObservationRegistry} to Micrometer Tracing. */
+	private ObservationRegistry tracingObservationRegistry() {
+		BraveTracer tracer = new BraveTracer(this.tracing.tracer(),
+				new BraveCurrentTraceContext(this.tracing.currentTraceContext()), new BraveBaggageManager());
+		BravePropagator propagator = new BravePropagator(this.tracing);
+		ObservationRegistry registry = ObservationRegistry.create();
+		registry.observationConfig()
+			.observationHandler(new FirstMatchingCompositeObservationHandler(
+					new PropagatingSenderTracingObservationHandler<>(tracer, propagator),
+					new PropagatingReceiverTracingObservationHandler<>(tracer, propagator),
+					new DefaultTracingObservationHandler(tracer)));
+		return registry;
+	}
+
+	private static final class Closed extends ClientCall.Listener<EchoResponse> {
+
+		volatile Status status;
+
+		@Override
+		public void onClose(Status status, Metadata trailers) {
+			this.status = status;
+		}
+
+	}
+
+	/** How the server answers one request. */
+	private record Reply(Status.Code code, boolean headersFirst, String pushback, boolean never) {
+
+		static final Reply OK = new Reply(Status.Code.OK, false, null, false);
+
+		static final Reply NEVER = new Reply(Status.Code.OK, false, null, true);
+
+		static Reply fail(Status.Code code) {
+			return new Reply(code, false, null, false);
+		}
+
+		static Reply headersThenFail(Status.Code code) {
+			return new Reply(code, true, null, false);
+		}
+
+		static Reply pushback(Status.Code code, String millis) {
+			return new Reply(code, false, millis, false);
+		}
+
+	}
+
+	/**
+	 * A grpc-java server of the echo service that answers the n-th request it receives (from 1) as a script says:
+	 * with a status in trailers only, with headers first, or with the server's pushback in its trailers.
+	 */
+	private static final class ScriptedServer implements AutoCloseable {
+
+		private final AtomicInteger requests = new AtomicInteger();
+
+		private final Server server;
+
+		private final String address;
+
+		private ScriptedServer(IntFunction<Reply> script, boolean loopback) {
+			ServerCallHandler<EchoRequest, EchoResponse> handler = (call, headers) -> {
+				call.request(1);
+				return new ServerCall.Listener<>() {
+
+					@Override
+					public void onMessage(EchoRequest request) {
+						answer(call, script.apply(ScriptedServer.this.requests.incrementAndGet()), request);
+					}
+
+				};
+			};
+			ServerServiceDefinition service = ServerServiceDefinition.builder(EchoGrpc.getServiceDescriptor())
+				.addMethod(EchoGrpc.getUnaryEchoMethod(), handler)
+				.addMethod(EchoGrpc.getOtherEchoMethod(), handler)
+				.build();
+			try {
+				if (loopback) {
+					this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+						.addService(service)
+						.build()
+						.start();
+					this.address = "127.0.0.1:" + this.server.getPort();
+				}
+				else {
+					String name = InProcessServerBuilder.generateName();
+					this.server = InProcessServerBuilder.forName(name).addService(service).build().start();
+					this.address = "in-process:" + name;
+				}
+			}
+			catch (IOException ex) {
+				throw new IllegalStateException(ex);
+			}
+		}
+
+		static ScriptedServer inProcess(IntFunction<Reply> script) {
+			return new ScriptedServer(script, false);
+		}
+
+		static ScriptedServer onLoopback(IntFunction<Reply> script) {
+			return new ScriptedServer(script, true);
+		}
+
+		private static void answer(ServerCall<EchoRequest, EchoResponse> call, Reply reply, EchoRequest request) {
+			if (reply.never()) {
+				return;
+			}
+			if (reply.code() == Status.Code.OK) {
+				call.sendHeaders(new Metadata());
+				call.sendMessage(EchoResponse.newBuilder().setMessage(request.getMessage()).build());
+				call.close(Status.OK, new Metadata());
+				return;
+			}
+			if (reply.headersFirst()) {
+				call.sendHeaders(new Metadata());
+			}
+			Metadata trailers = new Metadata();
+			if (reply.pushback() != null) {
+				trailers.put(PUSHBACK, reply.pushback());
+			}
+			call.close(Status.fromCode(reply.code()).withDescription("scripted"), trailers);
+		}
+
+		String address() {
+			return this.address;
+		}
+
+		AtomicInteger requests() {
+			return this.requests;
+		}
+
+		@Override
+		public void close() {
+			this.server.shutdownNow();
+			try {
+				this.server.awaitTermination(5, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+
+	}
+
+}
