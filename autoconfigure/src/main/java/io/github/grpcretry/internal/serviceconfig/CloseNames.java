@@ -9,8 +9,9 @@ import org.jspecify.annotations.Nullable;
  * Which known gRPC name a written one most likely meant: a service name ({@code echo.Echo}) or a full method name
  * ({@code echo.Echo/UnaryEcho}), each compared with names of its own kind. A name is close to a known one when it is
  * equal ignoring case, or names the same service in another package ({@code Echo}, {@code foo.Echo}, or with a case
- * slip {@code echo}, for {@code echo.Echo}, and that service's method of the same name), or is a small edit away (at most 2 characters,
- * and at most a third of the longer name, ignoring case). Pure and cheap, for start-up checks and run-time warnings.
+ * slip {@code echo}, for {@code echo.Echo}, and that service's method of the same name), or is a small edit away
+ * (at most 2 characters, and at most a third of the longer name, ignoring case). Pure and cheap, for start-up checks
+ * and run-time warnings.
  */
 public final class CloseNames {
 
