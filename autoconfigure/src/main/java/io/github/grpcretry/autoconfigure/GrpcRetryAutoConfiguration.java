@@ -3,6 +3,7 @@ package io.github.grpcretry.autoconfigure;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 
 import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
@@ -50,6 +51,7 @@ import org.springframework.context.annotation.Role;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
 
 /**
  * Auto-configuration of retry-enabled gRPC channels: one {@link ManagedChannel} bean per entry under
@@ -111,10 +113,10 @@ public final class GrpcRetryAutoConfiguration {
 			ObjectProvider<RetryChannelBuilderCustomizer> customizers,
 			ObjectProvider<RetryServiceConfigCustomizer> serviceConfigCustomizers,
 			ObjectProvider<ServiceConfigChangeListener> serviceConfigChanges, ListableBeanFactory beanFactory,
-			GrpcClientsBindHandlerAdvisor binding) {
+			GrpcClientsBindHandlerAdvisor binding, ResourceLoader resourceLoader) {
 		SslBundles bundles = sslBundles.getIfAvailable();
 		GrpcClientPropertiesVerifier.verify(properties, binding.bindFailures(), environment,
-				(name) -> bundles != null && bundles.getBundleNames().contains(name));
+				(name) -> bundles != null && bundles.getBundleNames().contains(name), classLoader(resourceLoader));
 		// A client names only a bundle the verifier found: start-up failed on any other.
 		Function<String, SslBundle> bundleNamed = (bundles != null) ? bundles::getBundle : (name) -> {
 			throw new NoSuchSslBundleException(name, "no SSL bundles are configured");
@@ -139,12 +141,18 @@ public final class GrpcRetryAutoConfiguration {
 	@Bean
 	GrpcClientsRefresher grpcClientsRefresher(GrpcChannelFactory channels, Environment environment,
 			ObjectProvider<SslBundles> sslBundles, ListableBeanFactory beanFactory,
-			GrpcClientsBindHandlerAdvisor binding) {
+			GrpcClientsBindHandlerAdvisor binding, ResourceLoader resourceLoader) {
 		return new GrpcClientsRefresher(channels, () -> GrpcClientsRebinding.bind(beanFactory),
 				binding::bindFailuresOfThisThread, environment, (name) -> {
 					SslBundles bundles = sslBundles.getIfAvailable();
 					return bundles != null && bundles.getBundleNames().contains(name);
-				}, channels.serviceConfigChanges(), GrpcClientsRefresher.TAKE_TIMEOUT);
+				}, classLoader(resourceLoader), channels.serviceConfigChanges(), GrpcClientsRefresher.TAKE_TIMEOUT);
+	}
+
+	// The application's class loader, whose generated gRPC services the method-config names are checked against.
+	private static ClassLoader classLoader(ResourceLoader resourceLoader) {
+		return Objects.requireNonNullElse(resourceLoader.getClassLoader(),
+				GrpcRetryAutoConfiguration.class.getClassLoader());
 	}
 
 	/**

@@ -21,6 +21,8 @@ import org.springframework.util.unit.DataSize;
  * @param retryThrottling gRPC retry throttling for the whole client: retries and hedges stop while too many calls fail
  * @param retries {@code configured}, or {@code off}: every method makes one attempt (no retries, no hedging; timeouts
  * and the rest kept), as the incident switch does; refreshable, to switch a fleet through its configuration
+ * @param checkMethodNames whether a method-config name close to, but not, a generated gRPC service or method on the
+ * class path (such as {@code Echo} for {@code echo.Echo}) fails start-up and is refused by a refresh; refreshable
  * @param serviceConfigLookup whether a service config published by the name resolver (DNS TXT records, xDS) may
  * replace the one configured here
  * @param retryBufferSize memory shared by all calls of the channel for replaying requests on a retry or hedge
@@ -38,7 +40,7 @@ import org.springframework.util.unit.DataSize;
 public record ClientProperties(@Nullable String address, @DefaultValue("tls") NegotiationType negotiationType,
 		@DefaultValue Ssl ssl, @DefaultValue("round_robin") LoadBalancingPolicy loadBalancingPolicy,
 		@DefaultValue List<MethodConfigProperties> methodConfig, @Nullable RetryThrottlingProperties retryThrottling,
-		@DefaultValue("configured") Retries retries,
+		@DefaultValue("configured") Retries retries, @DefaultValue("true") boolean checkMethodNames,
 		@DefaultValue("false") boolean serviceConfigLookup, @Nullable DataSize retryBufferSize,
 		@Nullable DataSize perRpcBufferLimit, @DefaultValue("30s") @ServiceConfigDuration Duration shutdownGracePeriod,
 		@DefaultValue KeepAlive keepAlive, @Nullable @ServiceConfigDuration Duration idleTimeout,

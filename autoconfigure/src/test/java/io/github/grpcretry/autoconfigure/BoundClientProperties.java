@@ -106,7 +106,8 @@ public final class BoundClientProperties {
 	 * @throws InvalidGrpcClientPropertiesException if any property breaks a rule
 	 */
 	public void verify() {
-		GrpcClientPropertiesVerifier.verify(this.properties, this.bindFailures, this.environment, (bundle) -> false);
+		GrpcClientPropertiesVerifier.verify(this.properties, this.bindFailures, this.environment, (bundle) -> false,
+				getClass().getClassLoader());
 	}
 
 	/**

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -33,6 +34,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * a run with warmer code. Each trial therefore first starts {@code warmupContexts} contexts of 100 clients, the same
  * for every client count. {@code -p warmupContexts=0 -wi 0 -i 1 -f 20} measures instead what an application sees:
  * the first start in a fresh JVM.
+ *
+ * <p>{@code startAndCloseChecked} and {@code startAndCloseUnchecked} start the same clients with
+ * {@code check-method-names} set to {@code true} and to {@code false}, one property more than {@code startAndClose}
+ * for both: their difference is the cost of checking the method-config names against the generated gRPC services on
+ * the class path, whose scan runs once per class loader, so that only a cold start pays it.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -50,14 +56,20 @@ public class StartupBenchmark {
 
 	private Map<String, Object> properties;
 
+	private Map<String, Object> checked;
+
+	private Map<String, Object> unchecked;
+
 	@Setup(Level.Trial)
 	public void configure() {
 		String address = "127.0.0.1:" + closedPort();
-		Map<String, Object> warmup = clients(100, address);
+		Map<String, Object> warmup = clients(100, address, null);
 		for (int i = 0; i < this.warmupContexts; i++) {
 			StarterChannels.start(warmup, new SimpleMeterRegistry(), false).close();
 		}
-		this.properties = clients(this.clients, address);
+		this.properties = clients(this.clients, address, null);
+		this.checked = clients(this.clients, address, true);
+		this.unchecked = clients(this.clients, address, false);
 	}
 
 	// After the runs, so that with warmupContexts=0 the first measured start is the JVM's first.
@@ -76,10 +88,24 @@ public class StartupBenchmark {
 		StarterChannels.start(this.properties, new SimpleMeterRegistry(), false).close();
 	}
 
-	private static Map<String, Object> clients(int count, String address) {
+	@Benchmark
+	public void startAndCloseChecked() {
+		StarterChannels.start(this.checked, new SimpleMeterRegistry(), false).close();
+	}
+
+	@Benchmark
+	public void startAndCloseUnchecked() {
+		StarterChannels.start(this.unchecked, new SimpleMeterRegistry(), false).close();
+	}
+
+	// checkMethodNames null leaves the property out, as most applications do.
+	private static Map<String, Object> clients(int count, String address, @Nullable Boolean checkMethodNames) {
 		Map<String, Object> properties = new LinkedHashMap<>();
 		for (int i = 0; i < count; i++) {
 			properties.putAll(StarterChannels.clientWithRetryPolicy("client" + i, address));
+			if (checkMethodNames != null) {
+				properties.put("grpc.clients.client" + i + ".check-method-names", checkMethodNames.toString());
+			}
 		}
 		return properties;
 	}

@@ -67,6 +67,8 @@ public final class GrpcClientsRefresher {
 
 	private final Predicate<String> sslBundleExists;
 
+	private final ClassLoader classLoader;
+
 	private final ServiceConfigChangeListener listener;
 
 	private final Duration takeTimeout;
@@ -97,17 +99,19 @@ public final class GrpcClientsRefresher {
 	 * @param bindFailures the values under {@code grpc.clients} that the latest binding could not bind
 	 * @param environment the environment the properties are bound from
 	 * @param sslBundleExists tells whether an SSL bundle of the given name is registered
+	 * @param classLoader the application's class loader, whose generated gRPC services the names are checked against
 	 * @param listener told of a change to a client the application did not start with, which needs a restart
 	 * @param takeTimeout how long a change waits for the channels to take it before it is reported pending
 	 */
 	public GrpcClientsRefresher(GrpcChannelFactory channels, Supplier<GrpcClientsProperties> binding,
 			Supplier<List<Violation>> bindFailures, Environment environment, Predicate<String> sslBundleExists,
-			ServiceConfigChangeListener listener, Duration takeTimeout) {
+			ClassLoader classLoader, ServiceConfigChangeListener listener, Duration takeTimeout) {
 		this.channels = channels;
 		this.binding = binding;
 		this.bindFailures = bindFailures;
 		this.environment = environment;
 		this.sslBundleExists = sslBundleExists;
+		this.classLoader = classLoader;
 		this.listener = listener;
 		this.takeTimeout = takeTimeout;
 	}
@@ -335,7 +339,7 @@ public final class GrpcClientsRefresher {
 		}
 		try {
 			GrpcClientPropertiesVerifier.verify(properties, this.bindFailures.get(), this.environment,
-					this.sslBundleExists);
+					this.sslBundleExists, this.classLoader);
 			return new Bound(properties.clients(), List.of(), false);
 		}
 		catch (InvalidGrpcClientPropertiesException ex) {

@@ -35,6 +35,8 @@ final class RestartProperties {
 			new Property("load-balancing-policy", ClientProperties::loadBalancingPolicy),
 			new Property("retries", ClientProperties::retries));
 
+	// check-method-names is in neither list: it changes what a refresh's rules check, never a channel.
+
 	private RestartProperties() {
 	}
 

@@ -34,11 +34,12 @@ public final class GrpcClientPropertiesVerifier {
 	 * @param bindFailures the values that could not be bound, which {@code properties} holds as missing
 	 * @param environment the environment they were bound from
 	 * @param sslBundleExists tells whether an SSL bundle of the given name is registered
+	 * @param classLoader the application's class loader, whose generated gRPC services the names are checked against
 	 * @throws InvalidGrpcClientPropertiesException if any property breaks a rule
 	 */
 	public static void verify(GrpcClientsProperties properties, List<Violation> bindFailures, Environment environment,
-			Predicate<String> sslBundleExists) {
-		verify(properties, bindFailures, environment, new GrpcClientPropertiesValidator(sslBundleExists));
+			Predicate<String> sslBundleExists, ClassLoader classLoader) {
+		verify(properties, bindFailures, environment, new GrpcClientPropertiesValidator(sslBundleExists, classLoader));
 	}
 
 	// With the validator of a given grpc-java, for the rules that depend on its version.

@@ -115,7 +115,7 @@ class GrpcClientsRefresherTests {
 		this.environment.getPropertySources().addFirst(new MapPropertySource("configuration", this.configuration));
 		this.channels = new GrpcChannelFactory(bind(), (bundle) -> null, List.of());
 		this.refresher = new GrpcClientsRefresher(this.channels, this::binding, List::of, this.environment,
-				(bundle) -> false, (client, source, result) -> {
+				(bundle) -> false, getClass().getClassLoader(), (client, source, result) -> {
 				}, Duration.ofSeconds(2));
 	}
 

@@ -231,6 +231,34 @@ class RefreshTests {
 	}
 
 	@Test
+	void aRefreshThatNamesAServiceOneSlipFromAGeneratedOneIsRefused(CapturedOutput output) throws IOException {
+		try (EchoTestServer server = failing(); ConfigurableApplicationContext context = start(server, 4)) {
+			write(server, 2);
+			rewrite(ENTRY + "name[0].service=echo.Echo", ENTRY + "name[0].service=Echo");
+			context.getBean(ContextRefresher.class).refresh();
+			failingCall(context);
+			assertThat(server.requestCount()).isEqualTo(4);
+			assertThat(changes(context, "refresh", "refused")).isEqualTo(1);
+			assertThat(output).contains("gRPC client 'echo': a refresh was refused whole")
+				.contains(ENTRY + "name[0].service = Echo")
+				.contains("did you mean `echo.Echo`?");
+		}
+	}
+
+	@Test
+	void turningTheNameCheckOffIsTakenByARefreshWithoutRestart() throws IOException {
+		try (EchoTestServer server = failing(); ConfigurableApplicationContext context = start(server, 4)) {
+			write(server, 2, "grpc.clients.echo.check-method-names=false");
+			rewrite(ENTRY + "name[0].service=echo.Echo", ENTRY + "name[0].service=Echo");
+			context.getBean(ContextRefresher.class).refresh();
+			assertThat(changes(context, "refresh", "applied")).isEqualTo(1);
+			assertThat(changes(context, "refresh", "refused")).isZero();
+			assertThat(changes(context, "refresh", "restart_required")).isZero();
+			assertThat(serviceConfig(context).state().pendingRestart()).isEmpty();
+		}
+	}
+
+	@Test
 	void eachClientIsAChangeOfItsOwn(CapturedOutput output) throws IOException {
 		String other = "grpc.clients.other.";
 		String otherEntry = other + "method-config[0].";

@@ -496,7 +496,8 @@ class GrpcClientPropertiesValidationTests {
 	private static void verify(String grpcJavaVersion, UserProperties config) {
 		BoundClientProperties bound = BoundClientProperties.of(config);
 		GrpcClientPropertiesVerifier.verify(bound.properties(), bound.bindFailures(), bound.environment(),
-				new GrpcClientPropertiesValidator((bundle) -> false, grpcJavaVersion));
+				new GrpcClientPropertiesValidator((bundle) -> false, grpcJavaVersion,
+						GrpcClientPropertiesValidationTests.class.getClassLoader()));
 	}
 
 	private static InvalidGrpcClientPropertiesException verifyOn(String grpcJavaVersion, UserProperties config) {
