@@ -6,9 +6,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import brave.Tracing;
 import brave.handler.MutableSpan;
@@ -18,6 +23,7 @@ import io.github.grpcretry.actuate.ClientFigures;
 import io.github.grpcretry.actuate.GrpcClientDescriptor;
 import io.github.grpcretry.autoconfigure.TracingTests.FinishedSpans;
 import io.github.grpcretry.internal.actuate.GrpcClientsEndpoint;
+import io.github.grpcretry.internal.metrics.AttemptMetricsInterceptor;
 import io.github.grpcretry.properties.Retries;
 import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.echo.EchoGrpc;
@@ -125,6 +131,55 @@ class RetryStopTests {
 					assertThat(entry.matchesNoCall()).isTrue();
 				});
 			});
+		}
+	}
+
+	@Test
+	void aServiceWithoutItsPackageIsWarnedOfOnceAndMarkedWhenTheStartUpCheckIsOff() {
+		List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+		Handler capture = new Handler() {
+
+			@Override
+			public void publish(LogRecord record) {
+				if (record.getLevel() == Level.WARNING && record.getMessage().contains("did you mean")) {
+					warnings.add(record);
+				}
+			}
+
+			@Override
+			public void flush() {
+			}
+
+			@Override
+			public void close() {
+			}
+
+		};
+		Logger logger = Logger.getLogger(AttemptMetricsInterceptor.class.getName());
+		logger.addHandler(capture);
+		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+			List<String> properties = new ArrayList<>(retryPolicy(4, "1ms", "UNAVAILABLE"));
+			properties.set(0, ENTRY_0 + "name[0].service=Echo");
+			properties.add(CLIENT + "check-method-names=false");
+			run(server, properties, (context) -> {
+				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
+				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
+				// The entry governed neither call: one attempt each, and one warning for both.
+				assertThat(server.requests()).hasValue(2);
+				assertStops(context, "no_policy", 2);
+				assertThat(warnings).singleElement()
+					.satisfies((warning) -> assertThat(warning.getMessage())
+						.contains("grpc.clients.echo.method-config[0].name[0].service names 'Echo'")
+						.contains("did you mean 'echo.Echo'?"));
+				assertThat(figures(context).methodConfig()).singleElement().satisfies((entry) -> {
+					assertThat(entry.matchesNoCall()).isTrue();
+					assertThat(entry.didYouMean()).containsExactly(Map.entry("Echo", "echo.Echo"));
+				});
+				assertThat(figures(context).ungovernedCalls()).containsExactly(Map.entry("echo.Echo/UnaryEcho", 2L));
+			});
+		}
+		finally {
+			logger.removeHandler(capture);
 		}
 	}
 
