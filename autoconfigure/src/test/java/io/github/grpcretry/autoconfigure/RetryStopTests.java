@@ -368,6 +368,21 @@ class RetryStopTests {
 		}
 	}
 
+	@Test
+	void underHedgingAFatalStatusStopsTheCallWhateverThePushback() {
+		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.pushback(Status.Code.INTERNAL, "0"))) {
+			List<String> properties = List.of(ENTRY_0 + "name[0].service=echo.Echo",
+					ENTRY_0 + "hedging-policy.max-attempts=3", ENTRY_0 + "hedging-policy.hedging-delay=1s",
+					ENTRY_0 + "hedging-policy.non-fatal-status-codes=UNAVAILABLE");
+			run(server, properties, (context) -> {
+				failingUnaryEcho(context, Status.Code.INTERNAL);
+				// grpc-java's makeHedgingDecision: fatal, so no more hedges, though a retry policy would retry.
+				assertThat(server.requests()).hasValue(1);
+				assertStops(context, "status_not_retryable", 1);
+			});
+		}
+	}
+
 	private void run(ScriptedServer server, List<String> properties,
 			ContextConsumer<AssertableApplicationContext> test) {
 		List<String> all = new ArrayList<>(properties);

@@ -238,6 +238,11 @@ class PrometheusOperationsTests {
 					.where("outcome", "failed_without_retry")
 					.sumBy("client", "method", "status")
 					.perSecond(RATE_INTERVAL));
+		expectations.put("dashboard Failed calls by why they stopped / A",
+				(window, total) -> window.select(CALLS, COUNT)
+					.where("outcome", "failed_with_retry", "failed_without_retry")
+					.sumBy("client", "method", "retry_stop")
+					.perSecond(RATE_INTERVAL));
 		expectations.put("dashboard Instances whose calls may retry / A",
 				(window, total) -> total.select(RETRIES_ENABLED, VALUE).sumBy("client"));
 		expectations.put("dashboard Instances whose calls may retry / B",

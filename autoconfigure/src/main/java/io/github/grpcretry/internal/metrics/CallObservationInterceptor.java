@@ -1,5 +1,7 @@
 package io.github.grpcretry.internal.metrics;
 
+import java.util.Arrays;
+
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -11,6 +13,7 @@ import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.micrometer.common.KeyValue;
 import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationContext;
 import io.micrometer.core.instrument.binder.grpc.GrpcClientObservationConvention;
 import io.micrometer.core.instrument.binder.grpc.ObservationGrpcClientInterceptor;
@@ -58,6 +61,11 @@ public final class CallObservationInterceptor implements ClientInterceptor {
 
 	/** The call observation's high-cardinality key, a span attribute, that says why the call stopped. */
 	static final String RETRY_STOP = "grpc.retry_stop";
+
+	// One key-value per reason, made once: each observed call adds one, not a new one.
+	private static final KeyValue[] RETRY_STOPS = Arrays.stream(RetryStop.values())
+		.map((stop) -> KeyValue.of(RETRY_STOP, stop.tagValue()))
+		.toArray(KeyValue[]::new);
 
 	private final ObservationRegistry registry;
 
@@ -229,7 +237,7 @@ public final class CallObservationInterceptor implements ClientInterceptor {
 		@Override
 		public void onClose(Status status, Metadata trailers) {
 			try {
-				this.call.highCardinalityKeyValue(RETRY_STOP, this.attempts.retryStop(status, trailers).tagValue());
+				this.call.highCardinalityKeyValue(RETRY_STOPS[this.attempts.retryStop(status, trailers).ordinal()]);
 			}
 			catch (RuntimeException ex) {
 				this.attempts.failed(ex);
