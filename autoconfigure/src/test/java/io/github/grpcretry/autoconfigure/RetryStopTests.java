@@ -43,15 +43,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.micrometer.observation.ObservationHandler.FirstMatchingCompositeObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
-import io.micrometer.tracing.brave.bridge.BraveBaggageManager;
-import io.micrometer.tracing.brave.bridge.BraveCurrentTraceContext;
-import io.micrometer.tracing.brave.bridge.BravePropagator;
-import io.micrometer.tracing.brave.bridge.BraveTracer;
-import io.micrometer.tracing.handler.DefaultTracingObservationHandler;
-import io.micrometer.tracing.handler.PropagatingReceiverTracingObservationHandler;
-import io.micrometer.tracing.handler.PropagatingSenderTracingObservationHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -93,7 +85,7 @@ class RetryStopTests {
 		.withInitializer((context) -> context.getEnvironment()
 			.setConversionService(new ApplicationConversionService()))
 		.withBean(SimpleMeterRegistry.class)
-		.withBean(ObservationRegistry.class, this::tracingObservationRegistry)
+		.withBean(ObservationRegistry.class, () -> TracingTests.tracingObservationRegistry(this.tracing))
 		.withPropertyValues(CLIENT + "negotiation-type=plaintext",
 				"management.endpoints.web.exposure.include=grpcclients");
 
@@ -429,20 +421,6 @@ class RetryStopTests {
 	private static void failingUnaryEcho(AssertableApplicationContext context, Status.Code code) {
 		assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(() -> unaryEcho(context))
 			.satisfies((ex) -> assertThat(ex.getStatus().getCode()).isEqualTo(code));
-	}
-
-	/** As Spring Boot's tracing auto-configuration wires an {@link ObservationRegistry} to Micrometer Tracing. */
-	private ObservationRegistry tracingObservationRegistry() {
-		BraveTracer tracer = new BraveTracer(this.tracing.tracer(),
-				new BraveCurrentTraceContext(this.tracing.currentTraceContext()), new BraveBaggageManager());
-		BravePropagator propagator = new BravePropagator(this.tracing);
-		ObservationRegistry registry = ObservationRegistry.create();
-		registry.observationConfig()
-			.observationHandler(new FirstMatchingCompositeObservationHandler(
-					new PropagatingSenderTracingObservationHandler<>(tracer, propagator),
-					new PropagatingReceiverTracingObservationHandler<>(tracer, propagator),
-					new DefaultTracingObservationHandler(tracer)));
-		return registry;
 	}
 
 	private static final class Closed extends ClientCall.Listener<EchoResponse> {

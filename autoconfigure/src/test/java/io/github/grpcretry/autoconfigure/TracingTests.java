@@ -215,11 +215,19 @@ class TracingTests {
 		}
 	}
 
-	/** As Spring Boot's tracing auto-configuration wires an {@link ObservationRegistry} to Micrometer Tracing. */
 	private ObservationRegistry tracingObservationRegistry() {
-		BraveTracer tracer = new BraveTracer(this.tracing.tracer(),
-				new BraveCurrentTraceContext(this.tracing.currentTraceContext()), new BraveBaggageManager());
-		BravePropagator propagator = new BravePropagator(this.tracing);
+		return tracingObservationRegistry(this.tracing);
+	}
+
+	/**
+	 * As Spring Boot's tracing auto-configuration wires an {@link ObservationRegistry} to Micrometer Tracing.
+	 * @param tracing the Brave tracing to report to
+	 * @return the registry
+	 */
+	static ObservationRegistry tracingObservationRegistry(Tracing tracing) {
+		BraveTracer tracer = new BraveTracer(tracing.tracer(),
+				new BraveCurrentTraceContext(tracing.currentTraceContext()), new BraveBaggageManager());
+		BravePropagator propagator = new BravePropagator(tracing);
 		ObservationRegistry registry = ObservationRegistry.create();
 		registry.observationConfig()
 			.observationHandler(new FirstMatchingCompositeObservationHandler(
