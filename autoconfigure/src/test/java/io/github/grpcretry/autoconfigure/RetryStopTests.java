@@ -250,6 +250,19 @@ class RetryStopTests {
 	}
 
 	@Test
+	void aDeadlineAfterTheResponseBeganEndsTheCallOnTheClientsSideNotByItsCommit() {
+		try (ScriptedServer server = ScriptedServer.onLoopback((n) -> Reply.HEADERS_THEN_NEVER)) {
+			List<String> properties = new ArrayList<>(retryPolicy(4, "1ms", "UNAVAILABLE"));
+			properties.add(ENTRY_0 + "timeout=300ms");
+			run(server, properties, (context) -> {
+				failingUnaryEcho(context, Status.Code.DEADLINE_EXCEEDED);
+				assertStops(context, "deadline_or_cancel", 1);
+				assertThat(server.requests()).hasValue(1);
+			});
+		}
+	}
+
+	@Test
 	void aCallTheApplicationCancelsEndsOnTheClientsSide() {
 		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.NEVER)) {
 			run(server, retryPolicy(4, "1ms", "UNAVAILABLE"), (context) -> {
@@ -441,6 +454,8 @@ class RetryStopTests {
 
 		static final Reply NEVER = new Reply(Status.Code.OK, false, null, true);
 
+		static final Reply HEADERS_THEN_NEVER = new Reply(Status.Code.OK, true, null, true);
+
 		static Reply fail(Status.Code code) {
 			return new Reply(code, false, null, false);
 		}
@@ -512,6 +527,9 @@ class RetryStopTests {
 
 		private static void answer(ServerCall<EchoRequest, EchoResponse> call, Reply reply, EchoRequest request) {
 			if (reply.never()) {
+				if (reply.headersFirst()) {
+					call.sendHeaders(new Metadata());
+				}
 				return;
 			}
 			if (reply.code() == Status.Code.OK) {

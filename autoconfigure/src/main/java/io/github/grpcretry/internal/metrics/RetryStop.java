@@ -65,14 +65,21 @@ public enum RetryStop {
 	}
 
 	/**
-	 * Decides why a failed call stopped, in grpc-java's order: a call without policy never retries; a committed call
-	 * (headers, or a request over the buffer) is never judged by its policy; a call ended on the client's side had
-	 * nothing left to decide; then the server's pushback, the status, the attempts and the throttle, as grpc-java's
-	 * {@code RetriableStream} weighs them.
+	 * Decides why a failed call stopped: a call ended on the client's side could make no more attempts, whatever else;
+	 * then in grpc-java's order: a call without policy never retries; a committed call (headers, or a request over
+	 * the buffer) is never judged by its policy; then the server's pushback, the status, the attempts and the
+	 * throttle, as grpc-java's {@code RetriableStream} weighs them.
 	 * @param call what the call saw
 	 * @return the reason
 	 */
 	static RetryStop of(FailedCall call) {
+		// Ended on the client's side: by its deadline or a cancellation, during an attempt, a backoff or a stream
+		// already answering, or before any attempt (a deadline already past, a channel shut down). What ended it comes
+		// first: whatever the policy, the call could make no more attempts.
+		if (call.attemptsMade() == 0 || (ENDED_BY_CLIENT.contains(call.code())
+				&& !(call.lastAttemptFromServer() && call.lastAttemptCode() == call.code()))) {
+			return DEADLINE_OR_CANCEL;
+		}
 		if (call.known() && call.policy() == null) {
 			return call.offHadPolicy() ? RETRIES_OFF : NO_POLICY;
 		}
@@ -81,12 +88,6 @@ public enum RetryStop {
 		}
 		if (call.bufferExceeded()) {
 			return RETRY_BUFFER;
-		}
-		// Ended on the client's side: by its deadline or a cancellation while an attempt was in flight or waited, or
-		// before any attempt (a deadline already past, a channel shut down): grpc-java never judged it by its policy.
-		if (call.attemptsMade() == 0 || (ENDED_BY_CLIENT.contains(call.code())
-				&& !(call.lastAttemptFromServer() && call.lastAttemptCode() == call.code()))) {
-			return DEADLINE_OR_CANCEL;
 		}
 		Integer pushback = call.pushbackMillis();
 		if (pushback != null && pushback < 0) {
