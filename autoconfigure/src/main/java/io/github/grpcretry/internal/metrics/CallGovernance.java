@@ -35,9 +35,6 @@ public final class CallGovernance {
 
 	private final Map<String, LongAdder> ungoverned = new ConcurrentHashMap<>();
 
-	// The calls of a config the starter does not know, which no entry of its own governs.
-	private final LongAdder unknown = new LongAdder();
-
 	// "<entry key>#<name index>" of each name found matching no call, with what the calls use.
 	private final Map<String, String> didYouMean = new ConcurrentHashMap<>();
 
@@ -58,6 +55,10 @@ public final class CallGovernance {
 	 * @return the method's governance
 	 */
 	Method of(CallPolicies policies, String fullMethodName, String countedAs) {
+		if (!policies.known()) {
+			// The target's resolver supplies the config: which of its routes governs a call is the resolver's.
+			return new Method(policies, null, false, false, null, fullMethodName, List.of());
+		}
 		MethodPolicies.Match match = policies.inEffect().governing(fullMethodName);
 		MethodPolicies.@Nullable Policy policy = (match != null) ? match.entry().policy() : null;
 		boolean offHadPolicy = false;
@@ -65,10 +66,6 @@ public final class CallGovernance {
 		if (policy == null && whileOn != null) {
 			MethodPolicies.Match on = whileOn.governing(fullMethodName);
 			offHadPolicy = on != null && on.entry().policy() != null;
-		}
-		if (!policies.known()) {
-			// The target's resolver supplies the config: which of its routes governs a call is the resolver's.
-			return new Method(policies, null, false, false, this.unknown, fullMethodName, List.of());
 		}
 		LongAdder calls = (match != null) ? this.governed.computeIfAbsent(match.entry().key(), (key) -> new LongAdder())
 				: this.ungoverned.computeIfAbsent(countedAs, (key) -> new LongAdder());
@@ -160,7 +157,8 @@ public final class CallGovernance {
 
 		final boolean throttling;
 
-		private final LongAdder calls;
+		// Null for a config the starter does not know: no entry of its own governs the calls.
+		private final @Nullable LongAdder calls;
 
 		private final String fullMethodName;
 
@@ -175,7 +173,7 @@ public final class CallGovernance {
 		}
 
 		Method(CallPolicies policies, MethodPolicies.@Nullable Policy policy, boolean offHadPolicy, boolean throttling,
-				LongAdder calls, String fullMethodName, List<Suspect> suspects) {
+				@Nullable LongAdder calls, String fullMethodName, List<Suspect> suspects) {
 			this.policies = policies;
 			this.policy = policy;
 			this.offHadPolicy = offHadPolicy;
@@ -187,7 +185,10 @@ public final class CallGovernance {
 
 		/** Counts a call that started under it, and warns of a name that its calls were likely meant to match. */
 		void callStarted() {
-			this.calls.increment();
+			LongAdder calls = this.calls;
+			if (calls != null) {
+				calls.increment();
+			}
 			if (this.suspects.isEmpty()) {
 				return;
 			}
