@@ -62,7 +62,7 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 
 	private static final String OTHER_METHODS = "other";
 
-	// grpc-java's own retry buffers: 1 MiB per call, 16 MiB for the channel.
+	// The smaller of grpc-java's own retry buffers: 1 MiB per call (16 MiB for the channel).
 	private static final long GRPC_PER_RPC_BUFFER_LIMIT = 1L << 20;
 
 	private static final int GRPC_MAX_ATTEMPTS = 5;
