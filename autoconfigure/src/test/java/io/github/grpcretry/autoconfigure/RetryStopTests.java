@@ -17,8 +17,6 @@ import java.util.logging.Logger;
 
 import brave.Tracing;
 import brave.handler.MutableSpan;
-import brave.propagation.ThreadLocalCurrentTraceContext;
-import brave.sampler.Sampler;
 import io.github.grpcretry.actuate.ClientFigures;
 import io.github.grpcretry.actuate.GrpcClientDescriptor;
 import io.github.grpcretry.autoconfigure.TracingTests.FinishedSpans;
@@ -73,11 +71,7 @@ class RetryStopTests {
 
 	private final FinishedSpans spans = new FinishedSpans();
 
-	private final Tracing tracing = Tracing.newBuilder()
-		.currentTraceContext(ThreadLocalCurrentTraceContext.create())
-		.sampler(Sampler.ALWAYS_SAMPLE)
-		.addSpanHandler(this.spans)
-		.build();
+	private final Tracing tracing = TracingTests.tracing(this.spans);
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(

@@ -58,11 +58,7 @@ class TracingTests {
 
 	private final FinishedSpans spans = new FinishedSpans();
 
-	private final Tracing tracing = Tracing.newBuilder()
-		.currentTraceContext(ThreadLocalCurrentTraceContext.create())
-		.sampler(Sampler.ALWAYS_SAMPLE)
-		.addSpanHandler(this.spans)
-		.build();
+	private final Tracing tracing = tracing(this.spans);
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(GrpcRetryAutoConfiguration.class))
@@ -217,6 +213,19 @@ class TracingTests {
 
 	private ObservationRegistry tracingObservationRegistry() {
 		return tracingObservationRegistry(this.tracing);
+	}
+
+	/**
+	 * Brave tracing that samples every trace and hands each finished span to the given spans.
+	 * @param spans where the finished spans go
+	 * @return the tracing, to close after the test
+	 */
+	static Tracing tracing(FinishedSpans spans) {
+		return Tracing.newBuilder()
+			.currentTraceContext(ThreadLocalCurrentTraceContext.create())
+			.sampler(Sampler.ALWAYS_SAMPLE)
+			.addSpanHandler(spans)
+			.build();
 	}
 
 	/**
