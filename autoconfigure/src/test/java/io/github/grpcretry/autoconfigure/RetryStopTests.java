@@ -1,15 +1,10 @@
 package io.github.grpcretry.autoconfigure;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntFunction;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -23,6 +18,8 @@ import io.github.grpcretry.autoconfigure.TracingTests.FinishedSpans;
 import io.github.grpcretry.internal.actuate.GrpcClientsEndpoint;
 import io.github.grpcretry.internal.metrics.AttemptMetricsInterceptor;
 import io.github.grpcretry.properties.Retries;
+import io.github.grpcretry.test.EchoTestServer;
+import io.github.grpcretry.test.EchoTestServer.Answer;
 import io.github.grpcretry.test.Meters;
 import io.github.grpcretry.test.echo.EchoGrpc;
 import io.github.grpcretry.test.echo.EchoRequest;
@@ -31,14 +28,8 @@ import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
@@ -66,9 +57,6 @@ class RetryStopTests {
 
 	private static final String ENTRY_0 = CLIENT + "method-config[0].";
 
-	private static final Metadata.Key<String> PUSHBACK = Metadata.Key.of("grpc-retry-pushback-ms",
-			Metadata.ASCII_STRING_MARSHALLER);
-
 	private final FinishedSpans spans = new FinishedSpans();
 
 	private final Tracing tracing = TracingTests.tracing(this.spans);
@@ -90,7 +78,7 @@ class RetryStopTests {
 
 	@Test
 	void aCallThatSucceedsSucceeded() {
-		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.OK)) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.ok())) {
 			run(server, retryPolicy(4, "1ms", "UNAVAILABLE"), (context) -> {
 				unaryEcho(context);
 				assertStops(context, "succeeded", 1);
@@ -100,7 +88,7 @@ class RetryStopTests {
 
 	@Test
 	void aMethodThatNoEntryGovernsHasNoPolicy() {
-		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.fail(Status.Code.UNAVAILABLE))) {
 			List<String> properties = new ArrayList<>(retryPolicy(4, "1ms", "UNAVAILABLE"));
 			properties.add(ENTRY_0 + "name[0].method=UnaryEcho");
 			run(server, properties, (context) -> {
@@ -108,7 +96,7 @@ class RetryStopTests {
 					.newBlockingStub(channel(context))
 					.otherEcho(EchoRequest.newBuilder().setMessage("other").build()));
 				assertStops(context, "no_policy", 1);
-				assertThat(server.requests()).hasValue(1);
+				assertThat(server.requestCount()).isEqualTo(1);
 				ClientFigures figures = figures(context);
 				assertThat(figures.ungovernedCalls()).containsExactly(Map.entry("echo.Echo/OtherEcho", 1L));
 				assertThat(figures.methodConfig()).singleElement().satisfies((entry) -> {
@@ -143,7 +131,7 @@ class RetryStopTests {
 		};
 		Logger logger = Logger.getLogger(AttemptMetricsInterceptor.class.getName());
 		logger.addHandler(capture);
-		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.fail(Status.Code.UNAVAILABLE))) {
 			List<String> properties = new ArrayList<>(retryPolicy(4, "1ms", "UNAVAILABLE"));
 			properties.set(0, ENTRY_0 + "name[0].service=Echo");
 			properties.add(CLIENT + "check-method-names=false");
@@ -151,7 +139,7 @@ class RetryStopTests {
 				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
 				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
 				// The entry governed neither call: one attempt each, and one warning for both.
-				assertThat(server.requests()).hasValue(2);
+				assertThat(server.requestCount()).isEqualTo(2);
 				assertStops(context, "no_policy", 2);
 				assertThat(warnings).singleElement()
 					.satisfies((warning) -> assertThat(warning.getMessage())
@@ -171,11 +159,11 @@ class RetryStopTests {
 
 	@Test
 	void aStatusOutsideTheRetryableCodesIsNotRetryable() {
-		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.INTERNAL))) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.fail(Status.Code.INTERNAL))) {
 			run(server, retryPolicy(4, "1ms", "UNAVAILABLE"), (context) -> {
 				failingUnaryEcho(context, Status.Code.INTERNAL);
 				assertStops(context, "status_not_retryable", 1);
-				assertThat(server.requests()).hasValue(1);
+				assertThat(server.requestCount()).isEqualTo(1);
 				assertThat(figures(context).methodConfig()).singleElement().satisfies((entry) -> {
 					assertThat(entry.names()).containsExactly("echo.Echo");
 					assertThat(entry.policy()).isEqualTo("retry");
@@ -188,77 +176,79 @@ class RetryStopTests {
 
 	@Test
 	void attemptsUsedUpStopAtMaxAttempts() {
-		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.fail(Status.Code.UNAVAILABLE))) {
 			run(server, retryPolicy(3, "1ms", "UNAVAILABLE"), (context) -> {
 				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
 				assertStops(context, "max_attempts", 1);
-				assertThat(server.requests()).hasValue(3);
+				assertThat(server.requestCount()).isEqualTo(3);
 			});
 		}
 	}
 
 	@Test
 	void aDeadlineTheServerSentIsJudgedByThePolicyNotTakenForTheClientsOwn() {
-		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.DEADLINE_EXCEEDED))) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.fail(Status.Code.DEADLINE_EXCEEDED))) {
 			run(server, retryPolicy(2, "1ms", "DEADLINE_EXCEEDED"), (context) -> {
 				failingUnaryEcho(context, Status.Code.DEADLINE_EXCEEDED);
 				assertStops(context, "max_attempts", 1);
-				assertThat(server.requests()).hasValue(2);
+				assertThat(server.requestCount()).isEqualTo(2);
 			});
 		}
 	}
 
 	@Test
 	void aResponseWhoseHeadersArrivedIsCommitted() {
-		try (ScriptedServer server = ScriptedServer.onLoopback((n) -> Reply.headersThenFail(Status.Code.UNAVAILABLE))) {
+		try (EchoTestServer server = EchoTestServer.onLoopback(
+				(n) -> Answer.failAfterMessage(Status.Code.UNAVAILABLE))) {
 			run(server, retryPolicy(4, "1ms", "UNAVAILABLE"), (context) -> {
 				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
 				assertStops(context, "committed", 1);
-				assertThat(server.requests()).hasValue(1);
+				assertThat(server.requestCount()).isEqualTo(1);
 			});
 		}
 	}
 
 	@Test
 	void aNegativePushbackStopsRetries() {
-		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.pushback(Status.Code.UNAVAILABLE, "-1"))) {
+		try (EchoTestServer server = EchoTestServer.inProcess(
+				(n) -> Answer.failWithPushback(Status.Code.UNAVAILABLE, "-1"))) {
 			run(server, retryPolicy(4, "1ms", "UNAVAILABLE"), (context) -> {
 				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
 				assertStops(context, "server_pushback", 1);
-				assertThat(server.requests()).hasValue(1);
+				assertThat(server.requestCount()).isEqualTo(1);
 			});
 		}
 	}
 
 	@Test
 	void aDeadlineShorterThanTheBackoffEndsTheCall() {
-		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.fail(Status.Code.UNAVAILABLE))) {
 			List<String> properties = new ArrayList<>(retryPolicy(4, "2s", "UNAVAILABLE"));
 			properties.add(ENTRY_0 + "timeout=300ms");
 			run(server, properties, (context) -> {
 				failingUnaryEcho(context, Status.Code.DEADLINE_EXCEEDED);
 				assertStops(context, "deadline_or_cancel", 1);
-				assertThat(server.requests()).hasValue(1);
+				assertThat(server.requestCount()).isEqualTo(1);
 			});
 		}
 	}
 
 	@Test
 	void aDeadlineAfterTheResponseBeganEndsTheCallOnTheClientsSideNotByItsCommit() {
-		try (ScriptedServer server = ScriptedServer.onLoopback((n) -> Reply.HEADERS_THEN_NEVER)) {
+		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.messageThenNever())) {
 			List<String> properties = new ArrayList<>(retryPolicy(4, "1ms", "UNAVAILABLE"));
 			properties.add(ENTRY_0 + "timeout=300ms");
 			run(server, properties, (context) -> {
 				failingUnaryEcho(context, Status.Code.DEADLINE_EXCEEDED);
 				assertStops(context, "deadline_or_cancel", 1);
-				assertThat(server.requests()).hasValue(1);
+				assertThat(server.requestCount()).isEqualTo(1);
 			});
 		}
 	}
 
 	@Test
 	void aCallTheApplicationCancelsEndsOnTheClientsSide() {
-		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.NEVER)) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.never())) {
 			run(server, retryPolicy(4, "1ms", "UNAVAILABLE"), (context) -> {
 				ClientCall<EchoRequest, EchoResponse> call = channel(context).newCall(EchoGrpc.getUnaryEchoMethod(),
 						CallOptions.DEFAULT);
@@ -267,7 +257,8 @@ class RetryStopTests {
 				call.sendMessage(EchoRequest.newBuilder().setMessage("cancelled").build());
 				call.halfClose();
 				call.request(1);
-				await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(server.requests()).hasValue(1));
+				await().atMost(Duration.ofSeconds(5))
+					.untilAsserted(() -> assertThat(server.requestCount()).isEqualTo(1));
 				call.cancel("the application gave up", null);
 				await().atMost(Duration.ofSeconds(5)).until(() -> closed.status != null);
 				assertStops(context, "deadline_or_cancel", 1);
@@ -277,19 +268,19 @@ class RetryStopTests {
 
 	@Test
 	void aCallOnAChannelShutDownMakesNoAttemptAndEndsOnTheClientsSide() {
-		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.OK)) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.ok())) {
 			run(server, retryPolicy(4, "1ms", "UNAVAILABLE"), (context) -> {
 				channel(context).shutdownNow();
 				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
 				assertStops(context, "deadline_or_cancel", 1);
-				assertThat(server.requests()).hasValue(0);
+				assertThat(server.requestCount()).isEqualTo(0);
 			});
 		}
 	}
 
 	@Test
 	void aDrainedThrottleStopsRetries() {
-		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.fail(Status.Code.UNAVAILABLE))) {
 			List<String> properties = new ArrayList<>(retryPolicy(5, "1ms", "UNAVAILABLE"));
 			properties.add(CLIENT + "retry-throttling.max-tokens=10");
 			properties.add(CLIENT + "retry-throttling.token-ratio=0.1");
@@ -298,7 +289,7 @@ class RetryStopTests {
 					failingUnaryEcho(context, Status.Code.UNAVAILABLE);
 				}
 				// Tokens 10 -> 6 over the first call's 5 attempts; then each call's only attempt finds 5 or fewer.
-				assertThat(server.requests()).hasValue(10);
+				assertThat(server.requestCount()).isEqualTo(10);
 				assertStops(context, "max_attempts", 1);
 				assertStops(context, "throttled", 5);
 			});
@@ -307,7 +298,7 @@ class RetryStopTests {
 
 	@Test
 	void aRequestOverTheRetryBufferIsCommitted() {
-		try (ScriptedServer server = ScriptedServer.onLoopback((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.fail(Status.Code.UNAVAILABLE))) {
 			List<String> properties = new ArrayList<>(retryPolicy(4, "1ms", "UNAVAILABLE"));
 			properties.add(CLIENT + "per-rpc-buffer-limit=1KB");
 			run(server, properties, (context) -> {
@@ -315,7 +306,7 @@ class RetryStopTests {
 					.newBlockingStub(channel(context))
 					.unaryEcho(EchoRequest.newBuilder().setMessage("x".repeat(2048)).build()));
 				assertStops(context, "retry_buffer", 1);
-				assertThat(server.requests()).hasValue(1);
+				assertThat(server.requestCount()).isEqualTo(1);
 				// A request under the limit is retried as usual.
 				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
 				assertStops(context, "max_attempts", 1);
@@ -325,35 +316,35 @@ class RetryStopTests {
 
 	@Test
 	void retriesTurnedOffStopEveryCallAtItsFirstAttempt() {
-		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> Answer.fail(Status.Code.UNAVAILABLE))) {
 			List<String> properties = new ArrayList<>(retryPolicy(4, "1ms", "UNAVAILABLE"));
 			properties.add(CLIENT + "retries=off");
 			run(server, properties, (context) -> {
 				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
 				assertStops(context, "retries_off", 1);
-				assertThat(server.requests()).hasValue(1);
+				assertThat(server.requestCount()).isEqualTo(1);
 			});
 		}
 	}
 
 	@Test
 	void theIncidentSwitchStopsEveryCallAtItsFirstAttempt() {
-		try (ScriptedServer server = ScriptedServer.onLoopback((n) -> Reply.fail(Status.Code.UNAVAILABLE))) {
+		try (EchoTestServer server = EchoTestServer.onLoopback((n) -> Answer.fail(Status.Code.UNAVAILABLE))) {
 			List<String> properties = new ArrayList<>(retryPolicy(4, "1ms", "UNAVAILABLE"));
 			properties.add("management.endpoint.grpcclients.access=unrestricted");
 			run(server, properties, (context) -> {
 				context.getBean(GrpcClientsEndpoint.class).switchRetries("echo", Retries.OFF);
 				failingUnaryEcho(context, Status.Code.UNAVAILABLE);
 				assertStops(context, "retries_off", 1);
-				assertThat(server.requests()).hasValue(1);
+				assertThat(server.requestCount()).isEqualTo(1);
 			});
 		}
 	}
 
 	@Test
 	void hedgesUsedUpStopAtMaxAttemptsAndAFatalStatusIsNotRetryable() {
-		try (ScriptedServer server = ScriptedServer.inProcess((n) -> (n <= 3) ? Reply.fail(Status.Code.UNAVAILABLE)
-				: Reply.fail(Status.Code.INTERNAL))) {
+		try (EchoTestServer server = EchoTestServer.inProcess((n) -> (n <= 3) ? Answer.fail(Status.Code.UNAVAILABLE)
+				: Answer.fail(Status.Code.INTERNAL))) {
 			List<String> properties = List.of(ENTRY_0 + "name[0].service=echo.Echo",
 					ENTRY_0 + "hedging-policy.max-attempts=3", ENTRY_0 + "hedging-policy.hedging-delay=10ms",
 					ENTRY_0 + "hedging-policy.non-fatal-status-codes=UNAVAILABLE");
@@ -362,27 +353,28 @@ class RetryStopTests {
 				assertStops(context, "max_attempts", 1);
 				failingUnaryEcho(context, Status.Code.INTERNAL);
 				assertStops(context, "status_not_retryable", 1);
-				assertThat(server.requests()).hasValue(4);
+				assertThat(server.requestCount()).isEqualTo(4);
 			});
 		}
 	}
 
 	@Test
 	void underHedgingAFatalStatusStopsTheCallWhateverThePushback() {
-		try (ScriptedServer server = ScriptedServer.inProcess((n) -> Reply.pushback(Status.Code.INTERNAL, "0"))) {
+		try (EchoTestServer server = EchoTestServer.inProcess(
+				(n) -> Answer.failWithPushback(Status.Code.INTERNAL, "0"))) {
 			List<String> properties = List.of(ENTRY_0 + "name[0].service=echo.Echo",
 					ENTRY_0 + "hedging-policy.max-attempts=3", ENTRY_0 + "hedging-policy.hedging-delay=1s",
 					ENTRY_0 + "hedging-policy.non-fatal-status-codes=UNAVAILABLE");
 			run(server, properties, (context) -> {
 				failingUnaryEcho(context, Status.Code.INTERNAL);
 				// grpc-java's makeHedgingDecision: fatal, so no more hedges, though a retry policy would retry.
-				assertThat(server.requests()).hasValue(1);
+				assertThat(server.requestCount()).isEqualTo(1);
 				assertStops(context, "status_not_retryable", 1);
 			});
 		}
 	}
 
-	private void run(ScriptedServer server, List<String> properties,
+	private void run(EchoTestServer server, List<String> properties,
 			ContextConsumer<AssertableApplicationContext> test) {
 		List<String> all = new ArrayList<>(properties);
 		all.add(CLIENT + "address=" + server.address());
@@ -437,128 +429,6 @@ class RetryStopTests {
 		@Override
 		public void onClose(Status status, Metadata trailers) {
 			this.status = status;
-		}
-
-	}
-
-	/** How the server answers one request. */
-	private record Reply(Status.Code code, boolean headersFirst, String pushback, boolean never) {
-
-		static final Reply OK = new Reply(Status.Code.OK, false, null, false);
-
-		static final Reply NEVER = new Reply(Status.Code.OK, false, null, true);
-
-		static final Reply HEADERS_THEN_NEVER = new Reply(Status.Code.OK, true, null, true);
-
-		static Reply fail(Status.Code code) {
-			return new Reply(code, false, null, false);
-		}
-
-		static Reply headersThenFail(Status.Code code) {
-			return new Reply(code, true, null, false);
-		}
-
-		static Reply pushback(Status.Code code, String millis) {
-			return new Reply(code, false, millis, false);
-		}
-
-	}
-
-	/**
-	 * A grpc-java server of the echo service that answers the n-th request it receives (from 1) as a script says:
-	 * with a status in trailers only, with headers first, or with the server's pushback in its trailers.
-	 */
-	private static final class ScriptedServer implements AutoCloseable {
-
-		private final AtomicInteger requests = new AtomicInteger();
-
-		private final Server server;
-
-		private final String address;
-
-		private ScriptedServer(IntFunction<Reply> script, boolean loopback) {
-			ServerCallHandler<EchoRequest, EchoResponse> handler = (call, headers) -> {
-				call.request(1);
-				return new ServerCall.Listener<>() {
-
-					@Override
-					public void onMessage(EchoRequest request) {
-						answer(call, script.apply(ScriptedServer.this.requests.incrementAndGet()), request);
-					}
-
-				};
-			};
-			ServerServiceDefinition service = ServerServiceDefinition.builder(EchoGrpc.getServiceDescriptor())
-				.addMethod(EchoGrpc.getUnaryEchoMethod(), handler)
-				.addMethod(EchoGrpc.getOtherEchoMethod(), handler)
-				.build();
-			try {
-				if (loopback) {
-					this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-						.addService(service)
-						.build()
-						.start();
-					this.address = "127.0.0.1:" + this.server.getPort();
-				}
-				else {
-					String name = InProcessServerBuilder.generateName();
-					this.server = InProcessServerBuilder.forName(name).addService(service).build().start();
-					this.address = "in-process:" + name;
-				}
-			}
-			catch (IOException ex) {
-				throw new IllegalStateException(ex);
-			}
-		}
-
-		static ScriptedServer inProcess(IntFunction<Reply> script) {
-			return new ScriptedServer(script, false);
-		}
-
-		static ScriptedServer onLoopback(IntFunction<Reply> script) {
-			return new ScriptedServer(script, true);
-		}
-
-		private static void answer(ServerCall<EchoRequest, EchoResponse> call, Reply reply, EchoRequest request) {
-			if (reply.never()) {
-				if (reply.headersFirst()) {
-					call.sendHeaders(new Metadata());
-				}
-				return;
-			}
-			if (reply.code() == Status.Code.OK) {
-				call.sendHeaders(new Metadata());
-				call.sendMessage(EchoResponse.newBuilder().setMessage(request.getMessage()).build());
-				call.close(Status.OK, new Metadata());
-				return;
-			}
-			if (reply.headersFirst()) {
-				call.sendHeaders(new Metadata());
-			}
-			Metadata trailers = new Metadata();
-			if (reply.pushback() != null) {
-				trailers.put(PUSHBACK, reply.pushback());
-			}
-			call.close(Status.fromCode(reply.code()).withDescription("scripted"), trailers);
-		}
-
-		String address() {
-			return this.address;
-		}
-
-		AtomicInteger requests() {
-			return this.requests;
-		}
-
-		@Override
-		public void close() {
-			this.server.shutdownNow();
-			try {
-				this.server.awaitTermination(5, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
 		}
 
 	}

@@ -48,6 +48,9 @@ public final class EchoTestServer implements AutoCloseable {
 	public static final Metadata.Key<String> PREVIOUS_ATTEMPTS = Metadata.Key.of("grpc-previous-rpc-attempts",
 			Metadata.ASCII_STRING_MARSHALLER);
 
+	private static final Metadata.Key<String> PUSHBACK = Metadata.Key.of("grpc-retry-pushback-ms",
+			Metadata.ASCII_STRING_MARSHALLER);
+
 	private static final Context.Key<Metadata> HEADERS_CONTEXT = Context.key("headers");
 
 	private final Server server;
@@ -276,12 +279,24 @@ public final class EchoTestServer implements AutoCloseable {
 	}
 
 	private static void respond(Answer answer, int n, EchoRequest request, StreamObserver<EchoResponse> responses) {
+		EchoResponse echo = EchoResponse.newBuilder().setMessage(request.getMessage()).build();
+		if (answer.messageFirst() || answer.code() == Status.Code.OK) {
+			// A message sends the response's headers before it.
+			responses.onNext(echo);
+		}
+		if (answer.leftOpen()) {
+			return;
+		}
 		if (answer.code() == Status.Code.OK) {
-			responses.onNext(EchoResponse.newBuilder().setMessage(request.getMessage()).build());
 			responses.onCompleted();
 		}
 		else {
-			responses.onError(Status.fromCode(answer.code()).withDescription("failing request " + n).asException());
+			Metadata trailers = new Metadata();
+			if (answer.pushback() != null) {
+				trailers.put(PUSHBACK, answer.pushback());
+			}
+			responses.onError(
+					Status.fromCode(answer.code()).withDescription("failing request " + n).asException(trailers));
 		}
 	}
 
@@ -290,8 +305,16 @@ public final class EchoTestServer implements AutoCloseable {
 	 *
 	 * @param code the status to answer with
 	 * @param delay how long to wait before answering
+	 * @param messageFirst whether a message (and so the response's headers) goes out before a failing status
+	 * @param pushback the {@code grpc-retry-pushback-ms} of a failing status's trailers, or {@code null}
+	 * @param leftOpen whether the status never goes out, the call left open
 	 */
-	public record Answer(Status.Code code, Duration delay) {
+	public record Answer(Status.Code code, Duration delay, boolean messageFirst, @Nullable String pushback,
+			boolean leftOpen) {
+
+		public Answer(Status.Code code, Duration delay) {
+			this(code, delay, false, null, false);
+		}
 
 		public static Answer ok() {
 			return new Answer(Status.Code.OK, Duration.ZERO);
@@ -303,6 +326,26 @@ public final class EchoTestServer implements AutoCloseable {
 
 		public static Answer okAfter(Duration delay) {
 			return new Answer(Status.Code.OK, delay);
+		}
+
+		/** A message, then the failing status: the client has the response's headers when the call fails. */
+		public static Answer failAfterMessage(Status.Code code) {
+			return new Answer(code, Duration.ZERO, true, null, false);
+		}
+
+		/** A failing status whose trailers carry the server's pushback, such as {@code -1}: do not retry. */
+		public static Answer failWithPushback(Status.Code code, String pushbackMillis) {
+			return new Answer(code, Duration.ZERO, false, pushbackMillis, false);
+		}
+
+		/** No answer at all: the call stays open until the client ends it. */
+		public static Answer never() {
+			return new Answer(Status.Code.OK, Duration.ZERO, false, null, true);
+		}
+
+		/** A message, and then nothing: the response began, and the call stays open until the client ends it. */
+		public static Answer messageThenNever() {
+			return new Answer(Status.Code.OK, Duration.ZERO, true, null, true);
 		}
 
 	}
