@@ -11,6 +11,7 @@ import io.github.grpcretry.internal.metrics.AttemptMetricsInterceptor;
 import io.github.grpcretry.internal.metrics.CallGovernance;
 import io.github.grpcretry.internal.metrics.ClientTotals;
 import io.github.grpcretry.internal.serviceconfig.CallPolicies;
+import io.github.grpcretry.internal.serviceconfig.RetryBuffers;
 import io.github.grpcretry.properties.GrpcClientsProperties;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,7 +58,7 @@ final class AttemptMetricsCustomizer implements RetryChannelBuilderCustomizer {
 	record ClientCalls(Supplier<CallPolicies> policies, LongSupplier bufferLimit) {
 
 		/** A channel whose policies are unknown, with grpc-java's own per-call buffer of 1 MiB. */
-		static final ClientCalls UNKNOWN = new ClientCalls(CallPolicies::unknown, () -> 1L << 20);
+		static final ClientCalls UNKNOWN = new ClientCalls(CallPolicies::unknown, RetryBuffers::grpcCallLimit);
 
 	}
 

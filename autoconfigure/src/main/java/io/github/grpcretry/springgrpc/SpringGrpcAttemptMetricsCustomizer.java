@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.github.grpcretry.internal.metrics.AttemptMetricsInterceptor;
+import io.github.grpcretry.internal.serviceconfig.RetryBuffers;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -21,9 +22,6 @@ import org.springframework.grpc.client.GrpcChannelBuilderCustomizer;
  */
 final class SpringGrpcAttemptMetricsCustomizer<T extends ManagedChannelBuilder<T>>
 		implements GrpcChannelBuilderCustomizer<T> {
-
-	// grpc-java's own buffer for one call's request, which Spring gRPC's properties do not change.
-	private static final long GRPC_PER_RPC_BUFFER_LIMIT = 1L << 20;
 
 	private final ObjectProvider<MeterRegistry> meterRegistry;
 
@@ -57,7 +55,7 @@ final class SpringGrpcAttemptMetricsCustomizer<T extends ManagedChannelBuilder<T
 			return new AttemptMetricsInterceptor(registry, client);
 		}
 		return new AttemptMetricsInterceptor(registry, client, serviceConfigs.policies(target),
-				serviceConfigs.methodConfigProperty(target), () -> GRPC_PER_RPC_BUFFER_LIMIT);
+				serviceConfigs.methodConfigProperty(target), RetryBuffers::grpcCallLimit);
 	}
 
 }

@@ -139,8 +139,10 @@ public final class ClientServiceConfig {
 		Snapshot snapshot = this.snapshot;
 		boolean fromResolver = this.resolverSupplies || this.live.resolverSupplied();
 		PendingChange pending = this.live.pending() ? new PendingChange(this.live.get()) : null;
-		Map<String, ?> taken = this.live.taken();
-		return new State(taken, digest(taken), fromResolver || hasPolicy(taken), snapshot.loadBalancingPolicy(),
+		LiveServiceConfig.Version version = this.live.takenVersion();
+		Map<String, ?> taken = version.serviceConfig();
+		boolean mayRetry = fromResolver || policiesOf(version).inEffect().hasPolicy();
+		return new State(taken, digest(taken), mayRetry, snapshot.loadBalancingPolicy(),
 				snapshot.retriesOff(), snapshot.switchedOff(), snapshot.properties().retries(),
 				fromResolver ? Source.RESOLVER : snapshot.source(), snapshot.changedAt(), snapshot.pendingRestart(),
 				pending);
@@ -167,11 +169,6 @@ public final class ClientServiceConfig {
 	private record Digested(Map<String, ?> serviceConfig, String digest) {
 	}
 
-	private static boolean hasPolicy(Map<String, ?> serviceConfig) {
-		return serviceConfig.get(METHOD_CONFIG) instanceof List<?> methodConfigs && methodConfigs.stream()
-			.anyMatch((entry) -> entry instanceof Map<?, ?> methodConfig
-					&& (methodConfig.containsKey(RETRY_POLICY) || methodConfig.containsKey(HEDGING_POLICY)));
-	}
 
 	/**
 	 * The retry and hedging policies of the config grpc-java holds, which calls starting now take: unknown while the
@@ -183,7 +180,11 @@ public final class ClientServiceConfig {
 		if (this.resolverSupplies || this.live.resolverSupplied()) {
 			return CallPolicies.unknown();
 		}
-		LiveServiceConfig.Version taken = this.live.takenVersion();
+		return policiesOf(this.live.takenVersion());
+	}
+
+	// The policies of a version grpc-java took, made once per version.
+	private CallPolicies policiesOf(LiveServiceConfig.Version taken) {
 		// While retries are off, what they would be on: the configured config, which a refresh may change while the
 		// config grpc-java holds stays the same.
 		Map<String, ?> whileOn = taken.forced() ? this.snapshot.configured() : null;

@@ -17,6 +17,7 @@ import io.github.grpcretry.channel.RetryChannelBuilderCustomizer;
 import io.github.grpcretry.channel.RetryServiceConfigCustomizer;
 import io.github.grpcretry.channel.ServiceConfigChangeListener;
 import io.github.grpcretry.internal.serviceconfig.AttemptCaps;
+import io.github.grpcretry.internal.serviceconfig.RetryBuffers;
 import io.github.grpcretry.internal.serviceconfig.ServiceConfigMapper;
 import io.github.grpcretry.internal.serviceconfig.ServiceConfigPipeline;
 import io.github.grpcretry.properties.ClientProperties;
@@ -39,11 +40,6 @@ import org.springframework.boot.ssl.SslBundle;
  * closed. A channel built once the factory is closed is shut down at once.
  */
 public class GrpcChannelFactory implements AutoCloseable {
-
-	// grpc-java's own retry buffers.
-	private static final long GRPC_PER_RPC_BUFFER = 1L << 20;
-
-	private static final long GRPC_RETRY_BUFFER = 16L << 20;
 
 	private static final Log logger = LogFactory.getLog(GrpcChannelFactory.class);
 
@@ -458,10 +454,12 @@ public class GrpcChannelFactory implements AutoCloseable {
 
 	private static long retryBufferLimit(ClientProperties client, long customizedPerRpc, long customizedChannel) {
 		long perRpc = (customizedPerRpc > 0) ? customizedPerRpc
-				: (client.perRpcBufferLimit() != null) ? client.perRpcBufferLimit().toBytes() : GRPC_PER_RPC_BUFFER;
+				: (client.perRpcBufferLimit() != null) ? client.perRpcBufferLimit().toBytes()
+						: RetryBuffers.GRPC_PER_RPC_LIMIT;
 		long channel = (customizedChannel > 0) ? customizedChannel
-				: (client.retryBufferSize() != null) ? client.retryBufferSize().toBytes() : GRPC_RETRY_BUFFER;
-		return Math.min(perRpc, channel);
+				: (client.retryBufferSize() != null) ? client.retryBufferSize().toBytes()
+						: RetryBuffers.GRPC_CHANNEL_SIZE;
+		return RetryBuffers.callLimit(perRpc, channel);
 	}
 
 	private record BuiltChannel(String clientName, ManagedChannel channel, Duration gracePeriod, int attemptCap,

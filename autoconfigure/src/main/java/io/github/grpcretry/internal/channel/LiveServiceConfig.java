@@ -82,15 +82,6 @@ public final class LiveServiceConfig {
 	}
 
 	/**
-	 * The service config grpc-java last accepted a result with: the one calls starting now use (unless the target's
-	 * resolver supplied its own, {@link #resolverSupplied()}).
-	 * @return the config
-	 */
-	public Map<String, ?> taken() {
-		return this.taken.serviceConfig();
-	}
-
-	/**
 	 * Whether the newest config waits for grpc-java to accept a result carrying it.
 	 * @return whether it is pending
 	 */
@@ -210,7 +201,8 @@ public final class LiveServiceConfig {
 	}
 
 	/**
-	 * The version grpc-java last accepted a result with.
+	 * The version grpc-java last accepted a result with: its config is the one calls starting now use (unless the
+	 * target's resolver supplied its own, {@link #resolverSupplied()}).
 	 * @return the version
 	 */
 	Version takenVersion() {

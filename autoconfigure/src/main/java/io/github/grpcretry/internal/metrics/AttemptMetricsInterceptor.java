@@ -5,8 +5,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
+import io.github.grpcretry.internal.serviceconfig.AttemptCaps;
 import io.github.grpcretry.internal.serviceconfig.CallPolicies;
 import io.github.grpcretry.internal.serviceconfig.MethodPolicies;
+import io.github.grpcretry.internal.serviceconfig.RetryBuffers;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -62,10 +64,6 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 
 	private static final String OTHER_METHODS = "other";
 
-	// The smaller of grpc-java's own retry buffers: 1 MiB per call (16 MiB for the channel).
-	private static final long GRPC_PER_RPC_BUFFER_LIMIT = 1L << 20;
-
-	private static final int GRPC_MAX_ATTEMPTS = 5;
 
 	private final MeterRegistry registry;
 
@@ -91,7 +89,7 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 	 * @param client the value of the {@code client} tag
 	 */
 	public AttemptMetricsInterceptor(MeterRegistry registry, String client) {
-		this(registry, client, CallPolicies::unknown, "methodConfig", () -> GRPC_PER_RPC_BUFFER_LIMIT);
+		this(registry, client, CallPolicies::unknown, "methodConfig", RetryBuffers::grpcCallLimit);
 	}
 
 	/**
@@ -103,8 +101,9 @@ public final class AttemptMetricsInterceptor implements ClientInterceptor {
 	 * @param serviceConfig the channel's service config, as {@code defaultServiceConfig} takes it
 	 */
 	public AttemptMetricsInterceptor(MeterRegistry registry, String client, Map<String, ?> serviceConfig) {
-		this(registry, client, constant(CallPolicies.of(MethodPolicies.of(serviceConfig, GRPC_MAX_ATTEMPTS))),
-				"methodConfig", () -> GRPC_PER_RPC_BUFFER_LIMIT);
+		this(registry, client,
+				constant(CallPolicies.of(MethodPolicies.of(serviceConfig, AttemptCaps.GRPC_DEFAULT_MAX_ATTEMPTS))),
+				"methodConfig", RetryBuffers::grpcCallLimit);
 	}
 
 	/**

@@ -162,19 +162,15 @@ final class CallAttempts extends ClientStreamTracer.Factory {
 		Status.Code lastAttemptCode = null;
 		boolean lastAttemptFromServer = false;
 		boolean bufferExceeded = false;
-		int made;
+		int made = ((this.state & INITIAL_MADE) != 0) ? 1 : 0;
 		Detail detail = this.detail;
 		if (detail != null) {
 			synchronized (detail) {
 				lastAttemptCode = detail.lastAttemptCode;
 				lastAttemptFromServer = detail.lastAttemptFromServer;
 				bufferExceeded = detail.bufferExceeded;
-				made = detail.retries + detail.hedges;
+				made += detail.retries + detail.hedges;
 			}
-			made += ((this.state & INITIAL_MADE) != 0) ? 1 : 0;
-		}
-		else {
-			made = ((this.state & INITIAL_MADE) != 0) ? 1 : 0;
 		}
 		CallGovernance.Method governance = this.governance;
 		return new RetryStop.FailedCall(code, governance.policies.known(), governance.policy,

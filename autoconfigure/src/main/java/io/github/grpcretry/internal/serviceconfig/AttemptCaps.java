@@ -9,7 +9,7 @@ import io.grpc.ManagedChannelBuilder;
 public final class AttemptCaps {
 
 	/** grpc-java's own cap on attempts, which a larger {@code max-attempts} must raise. */
-	static final int GRPC_DEFAULT_MAX_ATTEMPTS = 5;
+	public static final int GRPC_DEFAULT_MAX_ATTEMPTS = 5;
 
 	private AttemptCaps() {
 	}

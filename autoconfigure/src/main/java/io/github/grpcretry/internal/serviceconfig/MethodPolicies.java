@@ -31,9 +31,12 @@ public final class MethodPolicies {
 
 	private final boolean throttled;
 
+	private final boolean hasPolicy;
+
 	private MethodPolicies(List<Entry> entries, boolean throttled) {
 		this.entries = entries;
 		this.throttled = throttled;
+		this.hasPolicy = entries.stream().anyMatch((entry) -> entry.policy() != null);
 		Match byDefault = null;
 		for (Entry entry : entries) {
 			for (int i = 0; i < entry.names().size(); i++) {
@@ -102,6 +105,14 @@ public final class MethodPolicies {
 	 */
 	public List<Entry> entries() {
 		return this.entries;
+	}
+
+	/**
+	 * Whether any method config has a retry or hedging policy.
+	 * @return whether one has
+	 */
+	public boolean hasPolicy() {
+		return this.hasPolicy;
 	}
 
 	/**
